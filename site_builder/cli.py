@@ -1,0 +1,64 @@
+"""Command line: argv in, exit code out. The only module that prints."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .build import build
+from .errors import BuildFailed, SiteError
+
+EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m site_builder``; returns the exit code."""
+    args = _parser().parse_args(argv)
+    return args.run(args)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m site_builder", description="Build a Folio article site.")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    build_cmd = commands.add_parser("build", help="build content/ into dist/")
+    _add_paths(build_cmd)
+    build_cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    build_cmd.add_argument("--strict", action="store_true", help="treat warnings (broken links) as errors")
+    build_cmd.set_defaults(run=_run_build)
+    return parser
+
+
+def _add_paths(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--content", type=Path, default=Path("content"), help="content folder (default: content)"
+    )
+    command.add_argument("--out", type=Path, default=Path("dist"), help="output folder (default: dist)")
+
+
+def _run_build(args: argparse.Namespace) -> int:
+    if not args.content.is_dir():
+        print(f"error: no content folder at {args.content}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        result = build(args.content, args.out, drafts=args.drafts, strict=args.strict)
+    except BuildFailed as failed:
+        report(failed.errors)
+        print(
+            f"Build failed with {len(failed.errors)} error(s); {args.out} was left as it was.",
+            file=sys.stderr,
+        )
+        return EXIT_CONTENT
+    report(result.warnings, "warning: ")
+    print(
+        f"Built {result.articles} articles, {result.pages} pages ({result.files} files) in {result.milliseconds} ms"
+    )
+    return EXIT_OK
+
+
+def report(problems: Sequence[SiteError], prefix: str = "") -> None:
+    """Print one ``path:line: message`` line per problem to stderr."""
+    for problem in problems:
+        where, _, rest = str(problem).partition(": ")
+        print(f"{where}: {prefix}{rest}", file=sys.stderr)

@@ -1,0 +1,134 @@
+"""The shapes every stage shares: frozen dataclasses, passed one way through the pipeline."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteConfig:
+    title: str = "Folio"
+    base_url: str = "http://127.0.0.1:8000/"
+    language: str = "en"
+    description: str = ""
+    author: str = ""
+    chat_endpoint: str = ""
+    correction_url: str = ""
+    feed_size: int = 20
+    words_per_minute: int = 230
+
+    @property
+    def base_path(self) -> str:
+        """The path part of ``base_url``, always starting and ending with ``/``."""
+        from urllib.parse import urlsplit
+
+        path = urlsplit(self.base_url).path or "/"
+        return path if path.endswith("/") else path + "/"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class FrontMatter:
+    title: str | None = None
+    description: str = ""
+    date: dt.date | None = None
+    updated: dt.date | None = None
+    tags: tuple[str, ...] = ()
+    category: str = ""
+    authors: tuple[str, ...] = ()
+    draft: bool = False
+    slug: str | None = None
+    see_also: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
+    lines: Mapping[str, int] = field(default_factory=lambda: EMPTY)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Source:
+    """An article file as read from content/: its path relative to content/ and its text."""
+
+    path: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Heading:
+    level: int
+    text: str
+    anchor: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Section:
+    """A piece of an article for the chat export: a heading and the plain text below it."""
+
+    heading: str
+    anchor: str
+    level: int
+    text: str
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Link:
+    """A link in an article body to another article (``target`` is its source path) or an anchor."""
+
+    href: str
+    target: str
+    fragment: str
+    line: int
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Document:
+    """What the markdown stage makes of an article body."""
+
+    html: str
+    references_html: str
+    headings: tuple[Heading, ...]
+    sections: tuple[Section, ...]
+    links: tuple[Link, ...]
+    ids: frozenset[str]
+    words: int
+    first_heading: str | None
+    summary: str
+    keywords: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Article:
+    source: str
+    slug: str
+    title: str
+    meta: FrontMatter
+    doc: Document
+
+    @property
+    def url(self) -> str:
+        """The article's path below the site root, e.g. ``guides/writing/``."""
+        return f"{self.slug}/"
+
+    @property
+    def sort_date(self) -> dt.date:
+        return self.meta.date or dt.date.min
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Site:
+    config: SiteConfig
+    articles: tuple[Article, ...]
+    by_slug: Mapping[str, Article]
+    tags: Mapping[str, tuple[Article, ...]]
+    categories: Mapping[str, tuple[Article, ...]]
+    related: Mapping[str, tuple[Article, ...]]
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OutputFile:
+    path: str
+    data: bytes

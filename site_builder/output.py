@@ -1,0 +1,71 @@
+"""WRITE: the only module that writes the output folder. A build replaces it whole, or not at all."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from .errors import OutputError
+from .model import OutputFile
+
+
+def check_paths(files: Iterable[OutputFile]) -> list[OutputFile]:
+    """Refuse two files for one output path, or a path that would leave the output folder."""
+    seen: set[str] = set()
+    kept = []
+    for file in files:
+        path = file.path
+        if path.startswith("/") or ".." in path.split("/"):
+            raise OutputError(path, None, "an output path must stay inside the output folder")
+        if path in seen:
+            raise OutputError(
+                path,
+                None,
+                "two sources would be written to this path",
+                "an alias or static file may clash with a page",
+            )
+        seen.add(path)
+        kept.append(file)
+    return kept
+
+
+def write_all(
+    files: Iterable[OutputFile], out_dir: Path, finalize: Callable[[Path], None] | None = None
+) -> int:
+    """Write every file into a fresh folder, run ``finalize`` on it, then swap it in for ``out_dir``.
+
+    On any failure the previous ``out_dir`` is left exactly as it was.
+    """
+    files = check_paths(files)
+    out_dir = out_dir.resolve()
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.new-", dir=out_dir.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a web server running as another user must read it
+    try:
+        made: set[Path] = set()
+        for file in files:
+            target = staging / file.path
+            if target.parent not in made:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                made.add(target.parent)
+            target.write_bytes(file.data)
+        if finalize:
+            finalize(staging)
+        _swap(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return len(files)
+
+
+def _swap(new: Path, out_dir: Path) -> None:
+    old = None
+    if out_dir.exists():
+        old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.old-", dir=out_dir.parent))
+        os.replace(out_dir, old / "site")
+    os.replace(new, out_dir)
+    if old:
+        shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,35 @@
+"""PARSE: one article file -> Article (front matter, title, markdown). Pure, and independent per article,
+so that a build can run it on a pool of worker processes and cache its result."""
+
+from __future__ import annotations
+
+import posixpath
+
+from . import markdown
+from .content import split_front_matter
+from .model import Article, Source
+
+
+def parse_article(source: Source, label: str) -> Article:
+    """Turn a source into an Article; ``label`` is the path shown in error messages (``content/foo.md``)."""
+    meta, body, body_line = split_front_matter(source, label)
+    heading, rest, removed = markdown.split_title(body)
+    doc = markdown.convert(rest, source.path, body_line + removed)
+    return Article(
+        source=source.path,
+        slug=slug_for(source.path, meta.slug),
+        title=meta.title or heading or _title_from_name(source.path),
+        meta=meta,
+        doc=doc,
+    )
+
+
+def slug_for(path: str, slug: str | None) -> str:
+    """``guides/writing.md`` -> ``guides/writing``; a front matter slug replaces the file name."""
+    folder, name = posixpath.split(path.removesuffix(".md"))
+    return posixpath.join(folder, slug or name)
+
+
+def _title_from_name(path: str) -> str:
+    name = posixpath.basename(path).removesuffix(".md").replace("-", " ").replace("_", " ").strip()
+    return name[:1].upper() + name[1:] if name else path

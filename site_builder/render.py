@@ -1,0 +1,346 @@
+"""RENDER: Site -> HTML pages via Jinja2. The only Jinja2 user; returns OutputFiles and never writes.
+
+Internal links are relative to the page, so the built site works from any host and any sub-path;
+canonical and sharing URLs are absolute, from ``base_url``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import sys
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import jinja2
+from markupsafe import Markup
+
+from .catalog import slugify
+from .content import as_mapping
+from .errors import TemplateError
+from .markdown import LINK_PREFIX
+from .model import Article, OutputFile, Site
+
+THEME_TEMPLATES = Path(__file__).parent / "templates"
+_MARKER = re.compile(rf'href="{LINK_PREFIX}([^"#]*)(#[^"]*)?"')
+
+
+def make_environment(override_dir: Path | None = None) -> jinja2.Environment:
+    """A Jinja2 environment: templates in ``content/templates/`` override the theme's by name."""
+    loaders: list[jinja2.BaseLoader] = []
+    if override_dir and override_dir.is_dir():
+        loaders.append(jinja2.FileSystemLoader(override_dir))
+    loaders.append(jinja2.FileSystemLoader(THEME_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["isodate"] = lambda d: d.isoformat() if d else ""
+    env.filters["longdate"] = lambda d: f"{d.day} {d:%B %Y}" if d else ""
+    return env
+
+
+class Urls:
+    """Turns a site path (``tags/culture/``) into a link from the current page."""
+
+    def __init__(self, page_path: str, base_path: str, absolute: bool = False) -> None:
+        depth = page_path.count("/")
+        self.prefix = base_path if absolute else "../" * depth
+        self.root = self.prefix or "./"
+
+    def __call__(self, path: str) -> str:
+        return self.prefix + path if path else self.root
+
+
+def render_pages(site: Site, env: jinja2.Environment, assets: Mapping[str, str]) -> Iterator[OutputFile]:
+    """Every HTML page of the site: articles, home, tags, categories, A-Z, search, 404 and alias redirects."""
+    by_source = {a.source: a for a in site.articles}
+    for article in site.articles:
+        yield render_article(site, env, assets, article, by_source)
+        for alias in article.meta.aliases:
+            yield _redirect(site, env, alias, article)
+    yield _page(
+        site,
+        env,
+        assets,
+        "index.html",
+        "list.html",
+        kind="home",
+        title=site.config.title,
+        description=site.config.description,
+        articles=site.articles,
+    )
+    yield _page(
+        site,
+        env,
+        assets,
+        "articles/index.html",
+        "az.html",
+        kind="az",
+        title="All articles, A to Z",
+        groups=_alphabetical(site.articles),
+    )
+    yield _page(
+        site,
+        env,
+        assets,
+        "tags/index.html",
+        "tags.html",
+        kind="tags",
+        title="Tags",
+        tags=[(t, f"tags/{slugify(t)}/", len(a)) for t, a in site.tags.items()],
+    )
+    for name, group in site.tags.items():
+        yield _page(
+            site,
+            env,
+            assets,
+            f"tags/{slugify(name)}/index.html",
+            "list.html",
+            kind="tag",
+            title=f"Tagged “{name}”",
+            description=f"Articles tagged {name}.",
+            articles=group,
+        )
+    for name, group in site.categories.items():
+        yield _page(
+            site,
+            env,
+            assets,
+            f"categories/{slugify(name)}/index.html",
+            "list.html",
+            kind="category",
+            title=name,
+            description=f"Articles in {name}.",
+            articles=group,
+        )
+    yield _page(site, env, assets, "search/index.html", "search.html", kind="search", title="Search")
+    yield _page(site, env, assets, "404.html", "404.html", kind="404", title="Page not found", absolute=True)
+
+
+def render_article(
+    site: Site,
+    env: jinja2.Environment,
+    assets: Mapping[str, str],
+    article: Article,
+    by_source: Mapping[str, Article],
+) -> OutputFile:
+    """One article page."""
+    path = f"{article.url}index.html"
+    urls = Urls(path, site.config.base_path)
+    view = article_view(site, article, urls, by_source)
+    return _page(
+        site,
+        env,
+        assets,
+        path,
+        "article.html",
+        kind="article",
+        title=article.title,
+        description=view["description"],
+        article=view,
+        urls=urls,
+    )
+
+
+def article_view(
+    site: Site, article: Article, urls: Urls, by_source: Mapping[str, Article]
+) -> dict[str, Any]:
+    """Plain data for the article template."""
+    meta, config = article.meta, site.config
+    canonical = config.base_url + article.url
+    return {
+        "slug": article.slug,
+        "source": article.source,
+        "title": article.title,
+        "description": meta.description or _shorten(article.doc.summary, 160),
+        "date": meta.date,
+        "updated": meta.updated if meta.updated and meta.updated != meta.date else None,
+        "minutes": max(1, math.ceil(article.doc.words / config.words_per_minute)),
+        "words": article.doc.words,
+        "authors": meta.authors or ((config.author,) if config.author else ()),
+        "tags": [(t, urls(f"tags/{slugify(t)}/")) for t in meta.tags],
+        "category": (meta.category, urls(f"categories/{slugify(meta.category)}/")) if meta.category else None,
+        "toc": _toc(article),
+        "html": Markup(resolve_links(article.doc.html, urls, by_source)),
+        "references": Markup(article.doc.references_html),
+        "see_also": [
+            (a.title, urls(a.url), a.meta.description or _shorten(a.doc.summary, 120))
+            for a in site.related.get(article.slug, ())
+        ],
+        "canonical": canonical,
+        "share": _share_links(canonical, article.title),
+        "correction_url": correction_link(config.correction_url, article, canonical),
+        "chat_endpoint": config.chat_endpoint,
+        "meta": as_mapping(meta),
+        "json_ld": Markup(_json_ld(article, canonical, config.author)),
+    }
+
+
+def resolve_links(html: str, urls: Urls, by_source: Mapping[str, Article]) -> str:
+    """Replace the markdown stage's ``folio:`` link markers with links relative to this page."""
+
+    def swap(match: re.Match[str]) -> str:
+        target = by_source.get(match.group(1))
+        href = urls(target.url) if target else match.group(1)
+        return f'href="{href}{match.group(2) or ""}"'
+
+    return _MARKER.sub(swap, html)
+
+
+def correction_link(template: str, article: Article, canonical: str) -> str:
+    """Fill ``{source}``, ``{slug}``, ``{url}`` and ``{title}`` in the site's correction URL template."""
+    if not template:
+        return ""
+    values = {"source": article.source, "slug": article.slug, "url": canonical, "title": article.title}
+    for key, value in values.items():
+        template = template.replace(
+            "{" + key + "}", quote(value, safe="/" if key in ("source", "slug") else "")
+        )
+    return template
+
+
+def _page(
+    site: Site,
+    env: jinja2.Environment,
+    assets: Mapping[str, str],
+    path: str,
+    template: str,
+    *,
+    absolute: bool = False,
+    urls: Urls | None = None,
+    **context: Any,
+) -> OutputFile:
+    urls = urls or Urls(path, site.config.base_path, absolute)
+    page_url = site.config.base_url + path.removesuffix("index.html")
+    context.setdefault("description", site.config.description)
+    if "articles" in context:
+        context["articles"] = [_summary(a, urls, site) for a in context["articles"]]
+    if "groups" in context:
+        context["groups"] = [(k, [_summary(a, urls, site) for a in v]) for k, v in context["groups"]]
+    data = render_template(
+        env,
+        template,
+        site=site.config,
+        page=dict(context, path=path, url=page_url),
+        url=urls,
+        asset=_asset_urls(assets, urls),
+        nav=_nav(site, urls),
+        **context,
+    )
+    return OutputFile(path=path, data=data.encode("utf-8"))
+
+
+def render_template(env: jinja2.Environment, name: str, **context: Any) -> str:
+    """Render one template; a template problem becomes a TemplateError naming the template and line."""
+    try:
+        return env.get_template(name).render(**context)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(
+            exc.filename or exc.name or name, exc.lineno, f"template syntax: {exc.message}"
+        ) from None
+    except jinja2.TemplateError as exc:
+        file, line = _template_frame(exc)
+        raise TemplateError(file or name, line, f"template error: {exc}") from None
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    found: tuple[str | None, int | None] = (None, None)
+    tb = exc.__traceback__ or sys.exc_info()[2]
+    while tb is not None:
+        file = tb.tb_frame.f_code.co_filename
+        if file.endswith((".html", ".xml", ".txt", ".j2")):
+            found = (file, tb.tb_lineno)
+        tb = tb.tb_next
+    return found
+
+
+def _summary(article: Article, urls: Urls, site: Site) -> dict[str, Any]:
+    return {
+        "title": article.title,
+        "url": urls(article.url),
+        "description": article.meta.description or _shorten(article.doc.summary, 160),
+        "date": article.meta.date,
+        "minutes": max(1, math.ceil(article.doc.words / site.config.words_per_minute)),
+        "category": article.meta.category,
+    }
+
+
+def _asset_urls(assets: Mapping[str, str], urls: Urls) -> Callable[[str], str]:
+    return lambda name: urls(assets[name])
+
+
+def _nav(site: Site, urls: Urls) -> list[tuple[str, str]]:
+    return [(name, urls(f"categories/{slugify(name)}/")) for name in site.categories]
+
+
+def _toc(article: Article) -> list[dict[str, Any]]:
+    toc: list[dict[str, Any]] = []
+    for h in article.doc.headings:
+        if h.level == 2:
+            toc.append({"text": h.text, "anchor": h.anchor, "children": []})
+        elif h.level == 3 and toc:
+            toc[-1]["children"].append({"text": h.text, "anchor": h.anchor})
+    return toc
+
+
+def _share_links(url: str, title: str) -> list[tuple[str, str]]:
+    u, t = quote(url, safe=""), quote(title, safe="")
+    return [
+        ("Email", f"mailto:?subject={t}&body={u}"),
+        ("Mastodon", f"https://mastodonshare.com/?text={t}&url={u}"),
+        ("Bluesky", f"https://bsky.app/intent/compose?text={t}%20{u}"),
+        ("LinkedIn", f"https://www.linkedin.com/sharing/share-offsite/?url={u}"),
+        ("Reddit", f"https://www.reddit.com/submit?url={u}&title={t}"),
+    ]
+
+
+def _json_ld(article: Article, canonical: str, site_author: str) -> str:
+    meta = article.meta
+    authors = meta.authors or ((site_author,) if site_author else ())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "Article",
+        "headline": article.title,
+        "description": meta.description or _shorten(article.doc.summary, 160),
+        "url": canonical,
+        "datePublished": meta.date.isoformat() if meta.date else None,
+        "dateModified": (meta.updated or meta.date).isoformat() if (meta.updated or meta.date) else None,
+        "author": [{"@type": "Person", "name": a} for a in authors],
+        "keywords": list(meta.tags),
+    }
+    text = json.dumps({k: v for k, v in data.items() if v}, ensure_ascii=False)
+    return text.replace("</", "<\\/")  # a title cannot close the script element
+
+
+def _alphabetical(articles: tuple[Article, ...]) -> list[tuple[str, list[Article]]]:
+    groups: dict[str, list[Article]] = {}
+    for article in sorted(articles, key=lambda a: a.title.casefold()):
+        letter = article.title[:1].upper()
+        groups.setdefault(letter if letter.isalpha() else "#", []).append(article)
+    return sorted(groups.items())
+
+
+def _redirect(site: Site, env: jinja2.Environment, alias: str, article: Article) -> OutputFile:
+    path = alias.strip("/") + "/index.html"
+    urls = Urls(path, site.config.base_path)
+    data = render_template(
+        env,
+        "redirect.html",
+        target=urls(article.url),
+        title=article.title,
+        canonical=site.config.base_url + article.url,
+    )
+    return OutputFile(path=path, data=data.encode("utf-8"))
+
+
+def _shorten(text: str, limit: int) -> str:
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
