@@ -8,16 +8,19 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
+import rcssmin
+import rjsmin
 from pygments.formatters import HtmlFormatter
 
 from .model import OutputFile
 
 THEME_STATIC = Path(__file__).parent / "static"
-LIGHT_STYLE, DARK_STYLE = "default", "github-dark"
+LIGHT_STYLE, DARK_STYLE = "vs", "one-dark"
+_MINIFY = {".css": rcssmin.cssmin, ".js": rjsmin.jsmin}
 
 
 def theme_assets() -> tuple[tuple[OutputFile, ...], dict[str, str]]:
-    """The theme's static files, fingerprinted; and a map from plain name to its path in the site."""
+    """The theme's static files, minified and fingerprinted; and a map from plain name to its path in the site."""
     return _theme_assets()
 
 
@@ -27,9 +30,11 @@ def _theme_assets() -> tuple[tuple[OutputFile, ...], dict[str, str]]:
     for path in sorted(THEME_STATIC.iterdir()):
         if not path.is_file() or path.name.startswith("."):
             continue
-        data = path.read_bytes()
+        text = path.read_text(encoding="utf-8")
         if path.name == "style.css":
-            data += code_css().encode()
+            text += code_css()
+        minify = _MINIFY.get(path.suffix)
+        data = (minify(text) if minify else text).encode()
         digest = hashlib.sha256(data).hexdigest()[:10]
         target = f"assets/{path.stem}.{digest}{path.suffix}"
         files.append(OutputFile(path=target, data=data))

@@ -30,6 +30,10 @@
     });
   }
 
+  // The contents list is open for readers without JavaScript; on a phone it would push the article off screen.
+  const toc = document.querySelector(".toc details");
+  if (toc && window.matchMedia("(max-width: 74rem)").matches) toc.open = false;
+
   const links = new Map($$(".toc a[href^='#']").map((a) => [decodeURIComponent(a.hash.slice(1)), a]));
   if (links.size && "IntersectionObserver" in window) {
     let current = null;

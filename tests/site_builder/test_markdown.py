@@ -1,0 +1,48 @@
+from __future__ import annotations
+
+from site_builder.markdown import convert, split_title
+
+
+def test_sections_are_plain_text_under_their_headings() -> None:
+    doc = convert("Intro *here*.\n\n## First part\n\n- a\n- b\n\n### Deeper\n\n```\ncode  line\n```\n", "x.md")
+    assert [(s.heading, s.anchor, s.level) for s in doc.sections] == [
+        ("", "", 1), ("First part", "first-part", 2), ("Deeper", "deeper", 3),
+    ]
+    assert doc.sections[0].text == "Intro here."
+    assert doc.sections[1].text == "- a\n- b"
+    assert doc.sections[2].text == "code  line"
+
+
+def test_relative_md_links_become_markers_with_lines() -> None:
+    doc = convert("Para.\n\nSee [a](../a.md#x).\n\nAgain [a](../a.md#x).\n", "guides/b.md", body_line=10)
+    assert [(link.target, link.fragment, link.line) for link in doc.links] == [("a.md", "x", 12), ("a.md", "x", 14)]
+    assert 'href="folio:a.md#x"' in doc.html
+
+
+def test_external_links_are_left_alone() -> None:
+    doc = convert("[x](https://example.org/a.md) [y](/abs.md)", "a.md")
+    assert doc.links == () and 'href="https://example.org/a.md"' in doc.html
+
+
+def test_footnotes_become_references() -> None:
+    doc = convert("Claim.[^1]\n\n[^1]: Source, 1999.\n", "a.md")
+    assert 'class="footnote"' not in doc.html
+    assert "<ol>" in doc.references_html and "Source, 1999." in doc.references_html
+
+
+def test_heading_anchors_and_ids() -> None:
+    doc = convert("## Hello, World!\n\n## Custom {: #mine }\n", "a.md")
+    assert [h.anchor for h in doc.headings] == ["hello-world", "mine"]
+    assert '<a class="anchor" href="#hello-world"' in doc.html
+    assert {"hello-world", "mine"} <= doc.ids
+
+
+def test_leading_title_is_split_off() -> None:
+    assert split_title("\n# My Title\n\nBody") == ("My Title", "\nBody", 2)
+    assert split_title("Body\n# Not first") == (None, "Body\n# Not first", 0)
+
+
+def test_smart_quotes_and_code_highlighting() -> None:
+    doc = convert('"Quoted" -- text\n\n```python\nx = 1\n```\n', "a.md")
+    assert "&ldquo;Quoted&rdquo;" in doc.html
+    assert '<div class="highlight">' in doc.html and '<span class="n">x</span>' in doc.html
