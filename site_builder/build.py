@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import assets, catalog, config, content, feeds, knowledge, output, render
+from . import search as search_index
 from .errors import BuildFailed, SiteError
 from .model import Article
 from .parse import parse_article
@@ -28,9 +29,14 @@ def build(
     *,
     drafts: bool = False,
     strict: bool = False,
+    search: bool = False,
     finalize: Callable[[Path], None] | None = None,
 ) -> BuildResult:
-    """Build the site; raise BuildFailed with every content error, leaving ``out_dir`` untouched."""
+    """Build the site; raise BuildFailed with every content error, leaving ``out_dir`` untouched.
+
+    ``search`` runs the Pagefind indexer on the new site before it replaces ``out_dir``;
+    ``finalize`` is one more step on the new folder.
+    """
     started = time.perf_counter()
     label = content_dir.as_posix().rstrip("/") or "."
     settings = config.load_config(content_dir)
@@ -58,7 +64,7 @@ def build(
         knowledge.chat_export(site),
     ]
     try:
-        written = output.write_all(files, out_dir, finalize)
+        written = output.write_all(files, out_dir, _steps(search, finalize))
     except SiteError as exc:
         raise BuildFailed([exc]) from None
     elapsed = round((time.perf_counter() - started) * 1000)
@@ -85,6 +91,16 @@ def load_articles(content_dir: Path, label: str) -> list[Article]:
     if errors:
         raise BuildFailed(errors)
     return articles
+
+
+def _steps(search: bool, finalize: Callable[[Path], None] | None) -> Callable[[Path], None] | None:
+    steps = [step for step in (search_index.index_site if search else None, finalize) if step]
+
+    def run(folder: Path) -> None:
+        for step in steps:
+            step(folder)
+
+    return run if steps else None
 
 
 def _aliases(articles: list[Article]) -> set[str]:

@@ -26,7 +26,26 @@ def _parser() -> argparse.ArgumentParser:
     _add_paths(build_cmd)
     build_cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
     build_cmd.add_argument("--strict", action="store_true", help="treat warnings (broken links) as errors")
+    build_cmd.add_argument(
+        "--no-search", dest="search", action="store_false", help="skip the Pagefind search index"
+    )
     build_cmd.set_defaults(run=_run_build)
+    check_cmd = commands.add_parser(
+        "check", help="report broken links and anchors, missing alt text and descriptions"
+    )
+    check_cmd.add_argument(
+        "--content", type=Path, default=Path("content"), help="content folder (default: content)"
+    )
+    check_cmd.add_argument("--drafts", action="store_true", help="check drafts too")
+    check_cmd.set_defaults(run=_run_check)
+    watch_cmd = commands.add_parser(
+        "watch", help="build, serve on http://127.0.0.1:8000 and rebuild on every save"
+    )
+    _add_paths(watch_cmd)
+    watch_cmd.add_argument("--host", default="127.0.0.1", help="address to serve on (default: 127.0.0.1)")
+    watch_cmd.add_argument("--port", type=int, default=8000, help="port to serve on (default: 8000)")
+    watch_cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
+    watch_cmd.set_defaults(run=_run_watch)
     return parser
 
 
@@ -42,7 +61,7 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"error: no content folder at {args.content}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = build(args.content, args.out, drafts=args.drafts, strict=args.strict)
+        result = build(args.content, args.out, drafts=args.drafts, strict=args.strict, search=args.search)
     except BuildFailed as failed:
         report(failed.errors)
         print(
@@ -55,6 +74,30 @@ def _run_build(args: argparse.Namespace) -> int:
         f"Built {result.articles} articles, {result.pages} pages ({result.files} files) in {result.milliseconds} ms"
     )
     return EXIT_OK
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    from .check import check_site
+
+    if not args.content.is_dir():
+        print(f"error: no content folder at {args.content}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        findings = check_site(args.content, drafts=args.drafts)
+    except BuildFailed as failed:
+        report(failed.errors)
+        return EXIT_CONTENT
+    report(findings)
+    return EXIT_CONTENT if findings else EXIT_OK
+
+
+def _run_watch(args: argparse.Namespace) -> int:
+    from .watch import serve
+
+    if not args.content.is_dir():
+        print(f"error: no content folder at {args.content}", file=sys.stderr)
+        return EXIT_USAGE
+    return serve(args.content, args.out, host=args.host, port=args.port, drafts=args.drafts)
 
 
 def report(problems: Sequence[SiteError], prefix: str = "") -> None:
