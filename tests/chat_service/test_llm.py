@@ -1,0 +1,98 @@
+import json
+import logging
+
+import httpx2
+import openai
+import pytest
+
+from chat_service.config import Secret
+from chat_service.llm import _read_chunk, _usage, classify_error, redact
+from tests.chat_service.support import SECRET
+
+REQUEST = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
+
+
+def status_error(cls: type[openai.APIStatusError], status: int) -> openai.APIStatusError:
+    response = httpx2.Response(
+        status, request=REQUEST, json={"error": {"message": f"Incorrect key {SECRET}"}}
+    )
+    return cls(f"Error code: {status} - Incorrect key {SECRET}", response=response, body=None)
+
+
+def timeout(cause: Exception) -> openai.APITimeoutError:
+    error = openai.APITimeoutError(request=REQUEST)
+    error.__cause__ = cause
+    return error
+
+
+@pytest.mark.parametrize(
+    ("error", "code"),
+    [
+        (status_error(openai.RateLimitError, 429), "upstream_rate_limited"),
+        (status_error(openai.AuthenticationError, 401), "upstream_auth"),
+        (status_error(openai.PermissionDeniedError, 403), "upstream_auth"),
+        (status_error(openai.InternalServerError, 500), "upstream_unavailable"),
+        (status_error(openai.InternalServerError, 503), "upstream_unavailable"),
+        (status_error(openai.NotFoundError, 404), "upstream_rejected"),
+        (status_error(openai.BadRequestError, 400), "upstream_rejected"),
+        (openai.APIConnectionError(request=REQUEST), "upstream_unavailable"),
+        (timeout(httpx2.ReadTimeout("slow")), "upstream_timeout"),
+        (timeout(httpx2.ConnectTimeout("slow")), "upstream_timeout"),
+        (openai.APIError("The model crashed.", REQUEST, body=None), "upstream_error"),
+        (json.JSONDecodeError("Expecting value", "{", 0), "upstream_bad_response"),
+        (ValueError("chunk is not a JSON object"), "upstream_bad_response"),
+    ],
+)
+def test_every_sdk_error_has_a_stable_code_and_a_safe_message(error, code):
+    mapped = classify_error(error)
+    assert mapped.code == code
+    assert mapped.message.startswith("The AI service")
+    assert SECRET not in mapped.message
+
+
+def test_timeouts_say_which_wait_ran_out():
+    assert "could not be reached" in classify_error(timeout(httpx2.ConnectTimeout("x"))).message
+    assert "stopped answering" in classify_error(timeout(httpx2.ReadTimeout("x"))).message
+
+
+def test_redact_removes_the_key():
+    assert (
+        redact(f"Incorrect API key provided: {SECRET}.", Secret(SECRET))
+        == "Incorrect API key provided: [redacted]."
+    )
+    assert redact("no key here", None) == "no key here"
+
+
+def test_failure_log_line_has_details_but_not_the_key(caplog):
+    from chat_service.config import load_settings
+    from chat_service.llm import ModelClient
+
+    client = ModelClient(load_settings({"OPENAI_API_KEY": SECRET}))
+    with caplog.at_level(logging.WARNING, logger="chat_service"):
+        mapped = client._fail(status_error(openai.AuthenticationError, 401))
+    assert mapped.code == "upstream_auth"
+    assert "status=401" in caplog.text and "AuthenticationError" in caplog.text
+    assert "check OPENAI_API_KEY" in caplog.text
+    assert SECRET not in caplog.text
+
+
+def test_reads_the_three_fields_of_a_chunk():
+    chunk = {"choices": [{"index": 0, "delta": {"content": "Hi"}, "finish_reason": None}]}
+    assert _read_chunk(chunk) == ("Hi", None, None)
+    assert _read_chunk({"choices": [{"delta": {}, "finish_reason": "stop"}]}) == (None, "stop", None)
+    assert _read_chunk({"choices": [], "usage": {"total_tokens": 3}}) == (None, None, {"total_tokens": 3})
+
+
+@pytest.mark.parametrize("chunk", [[], "x", {"choices": [3]}, {"choices": [{"delta": {"content": 5}}]}])
+def test_rejects_chunks_of_the_wrong_shape(chunk):
+    with pytest.raises(ValueError):
+        _read_chunk(chunk)
+
+
+def test_usage_keeps_only_token_counts():
+    assert _usage({"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3, "x": {}}) == {
+        "prompt_tokens": 1,
+        "completion_tokens": 2,
+        "total_tokens": 3,
+    }
+    assert _usage(None) is None
