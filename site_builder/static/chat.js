@@ -3,68 +3,61 @@
 (() => {
   "use strict";
   const root = document.querySelector("aside.chat[data-chat-endpoint]");
-  if (!root || !window.fetch || !window.TextDecoder || !window.AbortController) return;
+  if (!root || !window.fetch || !window.AbortController) return;
 
-  const ENDPOINT = root.dataset.chatEndpoint;
-  const SLUG = root.dataset.article || location.pathname;
+  const SLUG = root.dataset.article;
   const KEY = "folio-chat:v1:" + SLUG;
-  // Stay inside the service's limits (issue 3): message count, message length, request body size.
+  // Inside the service's limits (issue 3): messages per request, characters per message, body bytes.
   const MAX_MESSAGES = 12, MAX_CHARS = 4000, MAX_BODY = 30000;
-  const SKIP = /^(references|notes|see also|sources|further reading|external links)$/i;
   const OFFLINE = "Passages from the article (no AI)";
-  const UNREACHABLE = "The assistant can't be reached right now. The article above is complete without it.";
-  const reduced = matchMedia("(prefers-reduced-motion: reduce)");
   const INLINE = /`([^`\n]+)`|\*\*(.+?)\*\*|\*(\S(?:.*?\S)?)\*|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
-  const views = new WeakMap();
+  const views = new Map(); // message -> its element
   let messages = load(), ctrl = null, raf = 0;
 
   function el(tag, props, ...kids) {
     const n = document.createElement(tag);
     for (const [k, v] of Object.entries(props || {})) {
-      if (k === "text") n.textContent = v;
-      else if (k in n) n[k] = v;
+      if (k in n) n[k] = v;
       else n.setAttribute(k, v);
     }
     n.append(...kids.filter((c) => c != null));
     return n;
   }
-  const button = (text, onclick, className = "") => el("button", { type: "button", text, onclick, className });
+  const button = (textContent, onclick, className = "") => el("button", { type: "button", textContent, onclick, className });
 
-  /* ---- the panel ---- */
   const log = el("div", { className: "chat-log", role: "region", "aria-label": "Conversation", tabIndex: 0 });
   const starters = el("div", { className: "chat-starters", role: "group", "aria-label": "Suggested questions" });
   const input = el("textarea", {
-    id: "chat-question", name: "question", rows: 2, maxLength: MAX_CHARS, autocomplete: "off",
+    id: "chat-question", rows: 2, maxLength: MAX_CHARS,
     placeholder: "Ask a question about this article", "aria-describedby": "chat-hint",
   });
-  const send = el("button", { type: "submit", className: "chat-send", text: "Send" });
+  const send = el("button", { className: "chat-send", textContent: "Send" });
   const stop = button("Stop", () => { stopAnswer(); input.focus(); }, "chat-stop");
   const copy = button("Copy answer", copyAnswer);
   const clear = button("Clear conversation", clearConversation);
-  const live = el("div", { className: "chat-sr", "aria-live": "polite" });
+  const live = el("div", { className: "visually-hidden", "aria-live": "polite" });
   const form = el("form", { className: "chat-form" },
-    el("label", { htmlFor: "chat-question", text: "Your question" }), input,
+    el("label", { htmlFor: "chat-question", textContent: "Your question" }), input,
     el("div", { className: "chat-actions" }, send, stop, copy, clear),
-    el("p", { id: "chat-hint", className: "chat-hint", text: "Enter sends, Shift+Enter adds a line, Esc stops." }));
+    el("p", { id: "chat-hint", className: "chat-hint", textContent: "Enter sends, Shift+Enter adds a line, Esc stops." }));
   root.append(log, starters, form, live);
   root.classList.add("chat-ready");
-
   for (const q of starterQuestions()) starters.append(button(q, () => { input.focus(); ask(q); }));
   for (const m of messages) log.append(turnView(m));
   refresh();
 
-  form.addEventListener("submit", (e) => {
+  form.onsubmit = (e) => {
     e.preventDefault();
     const q = input.value.trim();
     if (!q || ctrl) return;
     input.value = "";
     ask(q);
-  });
-  input.addEventListener("keydown", (e) => {
+  };
+  input.onkeydown = (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
-  });
+  };
   root.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && ctrl) { e.preventDefault(); stopAnswer(); input.focus(); }
+    if (e.key === "Escape" && ctrl) { stopAnswer(); input.focus(); }
   });
   root.addEventListener("click", (e) => {
     const a = e.target.closest("a[href^='#']");
@@ -76,52 +69,48 @@
   });
   addEventListener("pagehide", save);
 
+  /** Three questions from the article's h2 headings. */
   function starterQuestions() {
-    const heads = [...document.querySelectorAll("#article-body h2")].map(headingText);
-    const picked = heads.filter((h) => h && !SKIP.test(h)).slice(0, 3);
-    const forms = [(h) => `What does the article say about ${lower(h)}?`,
-      (h) => `Can you summarize the section “${h}”?`, (h) => `What are the key points of “${h}”?`];
-    return picked.map((h, i) => forms[i](h));
-  }
-  function headingText(h) {
-    const c = h.cloneNode(true);
-    c.querySelectorAll("a.headerlink, .anchor, [aria-hidden='true']").forEach((n) => n.remove());
-    return c.textContent.replace(/[¶#§\s]+$/, "").trim();
-  }
-  function lower(s) {
-    return /^.[a-z]/.test(s) ? s[0].toLowerCase() + s.slice(1) : s;
+    const heads = [...document.querySelectorAll("#article-body h2")].map((h) => {
+      const c = h.cloneNode(true);
+      c.querySelectorAll(".anchor").forEach((n) => n.remove());
+      return c.textContent.trim();
+    }).filter((h) => h && !/^(references|notes|see also)$/i.test(h));
+    const lower = (h) => (/^.[a-z]/.test(h) ? h[0].toLowerCase() + h.slice(1) : h);
+    return [(h) => `What does the article say about ${lower(h)}?`,
+      (h) => `Can you summarize the section “${h}”?`,
+      (h) => `What are the key points of “${h}”?`].slice(0, heads.length).map((f, i) => f(heads[i]));
   }
 
   /* ---- conversation state ---- */
   function load() {
     try {
-      const saved = JSON.parse(sessionStorage.getItem(KEY) || "[]");
-      return (Array.isArray(saved) ? saved : [])
-        .filter((m) => m && /^(user|assistant)$/.test(m.role) && typeof m.content === "string")
-        .map((m) => (m.status === "streaming" ? { ...m, status: "stopped" } : m));
+      const saved = JSON.parse(sessionStorage.getItem(KEY)) || [];
+      return saved.filter((m) => /^(user|assistant)$/.test(m.role) && typeof m.content == "string")
+        .map((m) => (m.status == "streaming" ? { ...m, status: "stopped" } : m));
     } catch { return []; }
   }
   function save() {
     try {
       if (messages.length) sessionStorage.setItem(KEY, JSON.stringify(messages));
       else sessionStorage.removeItem(KEY);
-    } catch { /* storage full or disabled: the conversation lives as long as the page */ }
+    } catch { /* storage full or off: the conversation lasts as long as the page */ }
   }
+  /** The conversation to send: non-empty turns, each cut, the last few, starting with the reader, small enough. */
   function outgoing() {
     let out = messages.filter((m) => m.content.trim())
       .map((m) => ({ role: m.role, content: m.content.slice(0, MAX_CHARS) })).slice(-MAX_MESSAGES);
-    const size = () => new TextEncoder().encode(JSON.stringify(out)).length;
-    while (out.length > 1 && (out[0].role !== "user" || size() > MAX_BODY)) out = out.slice(1);
+    const size = () => new Blob([JSON.stringify(out)]).size;
+    while (out.length > 1 && (out[0].role != "user" || size() > MAX_BODY)) out = out.slice(1);
     return out;
   }
   function refresh() {
-    const busy = !!ctrl;
-    stop.hidden = !busy;
-    send.hidden = busy;
-    log.setAttribute("aria-busy", busy);
+    stop.hidden = !ctrl;
+    send.hidden = !!ctrl;
+    log.setAttribute("aria-busy", !!ctrl);
     log.hidden = !messages.length;
-    starters.hidden = !!messages.length || !starters.childElementCount;
-    copy.disabled = !messages.some((m) => m.role === "assistant" && m.content);
+    starters.hidden = !!messages.length;
+    copy.disabled = !messages.some((m) => m.role == "assistant" && m.content);
     clear.disabled = !messages.length;
   }
   function announce(text) {
@@ -135,28 +124,26 @@
     if (question != null) {
       const prev = messages[messages.length - 1];
       messages.push({ role: "user", content: question });
-      if (prev) paint(prev);
+      if (prev) paint(prev); // its Retry button goes
       log.append(turnView(messages[messages.length - 1]));
     }
     const body = JSON.stringify({ article: SLUG, messages: outgoing() });
-    const msg = { role: "assistant", content: "", status: "streaming", sources: [] };
+    const msg = { role: "assistant", content: "", status: "streaming" };
     messages.push(msg);
     log.append(turnView(msg));
     const mine = (ctrl = new AbortController());
     refresh();
     log.scrollTop = log.scrollHeight;
-    save();
     try {
-      const res = await fetch(ENDPOINT, {
-        method: "POST", body, signal: mine.signal, credentials: "omit",
-        headers: { "Content-Type": "application/json", Accept: "text/event-stream" },
+      const res = await fetch(root.dataset.chatEndpoint, {
+        method: "POST", body, signal: mine.signal, headers: { "Content-Type": "application/json" },
       });
       if (!res.ok) return fail(msg, await httpError(res));
       await readStream(res.body.getReader(), msg);
     } catch (e) {
-      if (e.name !== "AbortError") fail(msg, UNREACHABLE);
+      if (e.name != "AbortError") fail(msg, "The assistant can't be reached right now. The article above is complete without it.");
     } finally {
-      if (ctrl === mine) ctrl = null;
+      if (ctrl == mine) ctrl = null;
       refresh();
       save();
     }
@@ -169,91 +156,80 @@
       const { value, done } = await reader.read();
       if (done) break;
       feed(dec.decode(value, { stream: true }));
-      if (ended) { reader.cancel().catch(() => {}); return; }
+      if (ended) return reader.cancel().catch(() => {});
     }
     feed(dec.decode()); // an event cut off by the end of the stream is dropped, as EventSource does
     if (!ended) fail(msg, "The connection closed before the answer was complete.");
   }
-  /** Returns a function that takes decoded text chunks and calls onEvent(type, data) per complete event. */
+  /** A function taking decoded chunks and calling onEvent(type, data) per complete event (data: JSON or null). */
   function sseParser(onEvent) {
     let buf = "", type = "", data = [];
     return (chunk) => {
       buf += chunk;
       let m;
       while ((m = /\r\n|\r|\n/.exec(buf))) {
-        if (m[0] === "\r" && m.index === buf.length - 1) break; // maybe the first half of \r\n
+        if (m[0] == "\r" && m.index == buf.length - 1) break; // maybe the first half of \r\n
         const line = buf.slice(0, m.index);
         buf = buf.slice(m.index + m[0].length);
-        if (line === "") {
-          if (data.length) {
-            let parsed = null;
-            try { parsed = JSON.parse(data.join("\n")); } catch { parsed = null; }
-            onEvent(type || "message", parsed);
-          }
-          type = "";
-          data = [];
-          continue;
-        }
-        if (line[0] === ":") continue;
         const i = line.indexOf(":");
         const field = i < 0 ? line : line.slice(0, i);
-        const value = i < 0 ? "" : line.slice(i + (line[i + 1] === " " ? 2 : 1));
-        if (field === "event") type = value;
-        else if (field === "data") data.push(value);
+        const value = i < 0 ? "" : line.slice(i + (line[i + 1] == " " ? 2 : 1));
+        if (field == "event") type = value;
+        else if (field == "data") data.push(value);
+        else if (!line && data.length) {
+          let parsed = null;
+          try { parsed = JSON.parse(data.join("\n")); } catch { /* reported as unreadable */ }
+          onEvent(type, parsed);
+        }
+        if (!line) type = "", data = [];
       }
     };
   }
-  /** Applies one event to the answer; returns true when the stream is over. */
+  /** Applies one event to the answer; true when the stream is over. */
   function onEvent(msg, type, data) {
-    if (msg.status !== "streaming") return true;
+    if (msg.status != "streaming") return true;
     if (!/^(meta|token|done|error)$/.test(type)) return false;
-    if (!data || typeof data !== "object") return fail(msg, "The service sent an answer this page cannot read."), true;
-    if (type === "meta") {
-      msg.sources = Array.isArray(data.sources) ? data.sources : [];
+    if (!(data instanceof Object)) return fail(msg, "The service sent an answer this page cannot read.");
+    if (type == "meta") {
+      msg.sources = data.sources;
       msg.backend = data.backend;
       paint(msg);
-    } else if (type === "token") {
-      msg.content += typeof data.delta === "string" ? data.delta : "";
-      if (!raf) raf = requestAnimationFrame(() => { raf = 0; paintAnswer(msg); });
-    } else if (type === "done") {
+    } else if (type == "token") {
+      msg.content += data.delta || "";
+      raf = raf || requestAnimationFrame(() => { raf = 0; paintAnswer(msg); });
+    } else if (type == "done") {
       msg.status = "done";
       paint(msg);
-      const text = views.get(msg).querySelector(".chat-answer").innerText;
-      announce((msg.backend === "offline" ? OFFLINE : "Answer") + ": " + text);
+      announce(`${msg.backend == "offline" ? OFFLINE : "Answer"}: ${views.get(msg).children[1].innerText}`);
       return true;
-    } else if (type === "error") {
-      fail(msg, data.message || "The answer could not be completed.");
-      return true;
-    }
-    return false;
+    } else return fail(msg, data.message || "The answer could not be completed.");
   }
   function fail(msg, text) {
-    if (msg.status !== "streaming") return;
-    msg.status = "error";
-    msg.error = text;
-    paint(msg);
-    announce(text);
+    if (msg.status == "streaming") {
+      msg.status = "error";
+      msg.error = text;
+      paint(msg);
+      announce(text);
+    }
+    return true;
   }
   async function httpError(res) {
-    let message = "", retryAfter = res.headers.get("Retry-After");
-    try {
-      const err = (await res.json()).error || {};
-      message = String(err.message || "");
-      retryAfter = retryAfter || err.retry_after;
-    } catch { /* not JSON: say what the status means */ }
-    if (res.status === 429) {
-      const s = Math.ceil(Number(retryAfter));
-      const wait = s > 0 ? `in ${s} second${s === 1 ? "" : "s"}` : "in a moment";
+    let err = {};
+    try { err = (await res.json()).error || {}; } catch { /* not JSON: the status says enough */ }
+    if (res.status == 429) {
+      const s = Math.ceil(res.headers.get("Retry-After") || err.retry_after);
+      // No template literal inside another: the theme's minifier (rjsmin) eats spaces in nested ones.
+      const wait = s > 0 ? "in " + s + (s > 1 ? " seconds" : " second") : "soon";
       return `Too many questions right now. Please try again ${wait}.`;
     }
-    return message || `The assistant could not answer (error ${res.status}).`;
+    return err.message || `The assistant could not answer (error ${res.status}).`;
   }
   function stopAnswer() {
     if (!ctrl) return;
     ctrl.abort();
     ctrl = null;
     const msg = messages[messages.length - 1];
-    if (msg && msg.status === "streaming") {
+    if (msg.status == "streaming") {
       msg.status = "stopped";
       paint(msg);
       announce("Stopped.");
@@ -262,22 +238,16 @@
     save();
   }
   function retry() {
-    if (ctrl) return;
-    const last = messages[messages.length - 1];
-    if (last && last.role === "assistant") {
-      messages.pop();
-      views.get(last).remove();
-    }
+    const last = messages.pop();
+    views.get(last).remove();
     input.focus();
     ask(null);
   }
   async function copyAnswer() {
-    const last = messages.filter((m) => m.role === "assistant" && m.content).pop();
-    if (!last) return;
+    const last = messages.filter((m) => m.role == "assistant" && m.content).pop();
     try {
       await navigator.clipboard.writeText(last.content);
       copy.textContent = "Copied";
-      announce("Answer copied.");
     } catch {
       copy.textContent = "Copy failed";
     }
@@ -286,6 +256,7 @@
   function clearConversation() {
     stopAnswer();
     messages = [];
+    views.clear();
     log.replaceChildren();
     save();
     refresh();
@@ -295,106 +266,97 @@
 
   /* ---- rendering ---- */
   function turnView(msg) {
-    const v = el("div");
+    const v = el("div", { className: "chat-turn chat-user" });
     views.set(msg, v);
-    if (msg.role === "user") {
-      v.className = "chat-turn chat-user";
-      v.append(el("p", { className: "chat-who", text: "You" }), el("p", { className: "chat-text", text: msg.content }));
-    } else paint(msg);
+    if (msg.role == "user") v.append(who("You"), el("p", { className: "chat-text", textContent: msg.content }));
+    else paint(msg);
     return v;
+  }
+  function who(text) {
+    return el("p", { className: "chat-who", textContent: text });
   }
   function paint(msg) {
     const v = views.get(msg);
-    if (!v || msg.role !== "assistant") return;
-    v.className = "chat-turn chat-bot is-" + (msg.status || "done");
-    v.replaceChildren(
-      el("p", { className: "chat-who", text: msg.backend === "offline" ? OFFLINE : "Answer" }),
-      el("div", { className: "chat-answer" }),
+    if (msg.role != "assistant") return;
+    v.className = "chat-turn chat-bot is-" + msg.status;
+    v.replaceChildren(who(msg.backend == "offline" ? OFFLINE : "Answer"), el("div", { className: "chat-answer" }),
       noteView(msg), sourcesView(msg.sources));
     paintAnswer(msg);
   }
   function paintAnswer(msg) {
-    const v = views.get(msg);
-    if (!v) return;
     const stick = log.scrollHeight - log.scrollTop - log.clientHeight < 60;
-    v.querySelector(".chat-answer").replaceChildren(...markdown(msg.content));
+    views.get(msg).children[1].replaceChildren(...markdown(msg.content));
     if (stick) log.scrollTop = log.scrollHeight;
   }
   function noteView(msg) {
-    const last = msg === messages[messages.length - 1];
-    if (msg.status === "streaming") return el("p", { className: "chat-note", text: "Answering…" });
-    if (msg.status === "stopped") return el("p", { className: "chat-note", text: "Stopped: this answer is incomplete." });
-    if (msg.status !== "error") return null;
-    const text = (msg.content ? "Incomplete answer. " : "") + msg.error;
-    return el("p", { className: "chat-note chat-error" }, text, last ? " " : null, last ? button("Retry", retry) : null);
+    const note = (text, ...kids) => el("p", { className: "chat-note", textContent: text }, ...kids);
+    if (msg.status == "streaming") return note("Answering…");
+    if (msg.status == "stopped") return note("Stopped: this answer is incomplete.");
+    if (msg.status != "error") return null;
+    const p = note((msg.content ? "Incomplete answer. " : "") + msg.error + " ");
+    p.classList.add("chat-error");
+    if (msg == messages[messages.length - 1]) p.append(button("Retry", retry));
+    return p;
   }
   function sourcesView(sources) {
-    const links = (sources || []).map((s) => s && link(String(s.url || ""), s.heading || s.title || s.url)).filter(Boolean);
-    if (!links.length) return null;
-    return el("div", { className: "chat-sources" }, el("p", { text: "Sources" }),
-      el("ul", null, ...links.map((a) => el("li", null, a))));
+    const links = (Array.isArray(sources) ? sources : [])
+      .map((s) => s?.url && link(String(s.url), s.heading || s.title || s.url)).filter(Boolean);
+    return links.length ? el("div", { className: "chat-sources" }, el("p", { textContent: "Sources" }),
+      el("ul", null, ...links.map((a) => el("li", null, a)))) : null;
   }
-  /** A link for an http(s) URL or an in-page #anchor; null for anything else (javascript:, data:, ...). */
+  /** A link for an http(s) URL or a section of this page; null for anything else (javascript:, data:, ...). */
   function link(href, label) {
     let url;
     try { url = new URL(href, location.href); } catch { return null; }
-    const id = decodeURIComponent(url.hash.slice(1));
     const body = document.getElementById("article-body");
-    const here = document.getElementById(id) || (!id && samePage(url) ? body : null);
-    if (here && (href[0] === "#" || samePage(url) || (body && body.contains(here)))) {
-      return el("a", { href: "#" + here.id, text: label });
+    const id = decodeURIComponent(url.hash.slice(1));
+    const path = (u) => u.pathname.replace(/index\.html$/, "");
+    const here = path(url) == path(location);
+    const target = document.getElementById(id) || (here && !id ? body : null);
+    if (target && (href[0] == "#" || here || body?.contains(target))) {
+      return el("a", { href: "#" + target.id, textContent: label });
     }
-    if (href[0] === "#" || !/^https?:$/.test(url.protocol)) return null;
-    return el("a", { href: url.href, text: label, rel: "noopener noreferrer nofollow" });
-  }
-  function samePage(url) {
-    const strip = (p) => p.replace(/index\.html$/, "");
-    return strip(url.pathname) === strip(location.pathname);
+    if (href[0] == "#" || !/^https?:$/.test(url.protocol)) return null;
+    return el("a", { href: url.href, textContent: label, rel: "noopener nofollow" });
   }
   function flash(target) {
-    target.scrollIntoView({ behavior: reduced.matches ? "auto" : "smooth", block: "start" });
-    if (!target.hasAttribute("tabindex")) target.setAttribute("tabindex", "-1");
+    const reduce = matchMedia("(prefers-reduced-motion: reduce)").matches;
+    target.scrollIntoView({ behavior: reduce ? "auto" : "smooth" });
+    if (!target.hasAttribute("tabindex")) target.tabIndex = -1;
     target.focus({ preventScroll: true });
-    target.classList.remove("chat-flash");
-    void target.offsetWidth; // restart the animation
-    target.classList.add("chat-flash");
+    target.classList.add("highlighted");
     clearTimeout(target.chatFlash);
-    target.chatFlash = setTimeout(() => target.classList.remove("chat-flash"), 2000);
+    target.chatFlash = setTimeout(() => target.classList.remove("highlighted"), 2000);
   }
 
-  /** Markdown subset to DOM nodes: paragraphs, lists, quotes, headings, fenced code, inline code, emphasis, links. */
+  /** Markdown subset to DOM nodes: paragraphs, lists, quotes, headings, fenced code, code, emphasis, links. */
   function markdown(src) {
     const out = [], lines = src.split("\n");
-    let block = null, list = null; // the element inline text goes into; the open list
+    let block = null, list = null; // where inline text goes; the open list
     for (let i = 0; i < lines.length; i++) {
       const line = lines[i];
       let m;
-      if ((m = /^\s*(`{3,}|~{3,})\s*([\w+-]*)/.exec(line))) {
+      if ((m = /^\s*(`{3,}|~{3,})/.exec(line))) {
         const code = [];
         while (++i < lines.length && !lines[i].trim().startsWith(m[1])) code.push(lines[i]);
-        out.push(el("pre", null, el("code", { text: code.join("\n") })));
+        out.push(el("pre", null, el("code", { textContent: code.join("\n") })));
         block = list = null;
       } else if (!line.trim()) {
         block = list = null;
-      } else if ((m = /^\s{0,3}#{1,6}\s+(.*)$/.exec(line))) {
+      } else if ((m = /^\s{0,3}#{1,6}\s+(.*)/.exec(line))) {
         out.push(inline(el("p", { className: "chat-h" }), m[1]));
         block = list = null;
-      } else if ((m = /^\s*(?:[-*+]|(\d{1,9})[.)])\s+(.*)$/.exec(line))) {
+      } else if ((m = /^\s*(?:[-*+]|(\d{1,9})[.)])\s+(.*)/.exec(line))) {
         const tag = m[1] ? "OL" : "UL";
-        if (!list || list.tagName !== tag) {
-          out.push((list = el(tag)));
-          if (m[1] && m[1] !== "1") list.start = Number(m[1]);
-        }
+        if (list?.tagName != tag) out.push((list = el(tag, m[1] > 1 ? { start: m[1] } : null)));
         list.append((block = inline(el("li"), m[2])));
-      } else if ((m = /^\s*>\s?(.*)$/.exec(line))) {
-        if (!block || block.parentNode?.tagName !== "BLOCKQUOTE") {
-          out.push(el("blockquote", null, (block = el("p"))));
-          list = null;
-        } else block.append("\n");
+      } else if ((m = /^\s*>\s?(.*)/.exec(line))) {
+        if (block?.parentNode?.tagName != "BLOCKQUOTE") out.push(el("blockquote", null, (block = el("p"))));
+        else block.append("\n");
         inline(block, m[1]);
+        list = null;
       } else if (block) {
-        block.append("\n");
-        inline(block, line.trim());
+        inline(block, "\n" + line.trim());
       } else {
         out.push((block = inline(el("p"), line)));
       }
@@ -406,9 +368,9 @@
     for (const m of text.matchAll(INLINE)) {
       parent.append(text.slice(at, m.index));
       at = m.index + m[0].length;
-      if (m[1] != null) parent.append(el("code", { text: m[1] }));
-      else if (m[2] != null) parent.append(inline(el("strong"), m[2]));
-      else if (m[3] != null) parent.append(inline(el("em"), m[3]));
+      if (m[1]) parent.append(el("code", { textContent: m[1] }));
+      else if (m[2]) parent.append(inline(el("strong"), m[2]));
+      else if (m[3]) parent.append(inline(el("em"), m[3]));
       else parent.append(link(m[5], m[4]) || m[0]);
     }
     parent.append(text.slice(at));
