@@ -35,13 +35,17 @@ def index_site(site_dir: Path) -> None:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise SearchIndexError(f"pagefind did not run: {exc}") from exc
     if result.returncode != 0:
-        raise SearchIndexError(f"pagefind failed ({result.returncode}): {result.stdout}{result.stderr}".strip())
+        raise SearchIndexError(
+            f"pagefind failed ({result.returncode}): {result.stdout}{result.stderr}".strip()
+        )
 
 
 def pagefind_command(site_dir: Path) -> list[str]:
     """The command line that indexes ``site_dir``; PAGEFIND_BINARY_PATH overrides the bundled binary."""
     binary = get_executable()
     if binary is None:
-        raise SearchIndexError("no pagefind binary: install the project with pip install -e . ('pagefind[bin]')")
+        raise SearchIndexError(
+            "no pagefind binary: install the project with pip install -e . ('pagefind[bin]')"
+        )
     command = [str(binary), "--site", str(site_dir.resolve()), "--output-subdir", BUNDLE]
     return [*command, "--exclude-selectors", EXCLUDE, "--silent"]

@@ -1,0 +1,138 @@
+"""The site check: what ``python -m site_builder check`` reports and ``build --strict`` fails on.
+
+Links to missing articles or anchors, images without alt text, articles without a description and
+titles used by two articles; each one ``SiteError`` at ``path:line``, all collected in one run.
+"""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+from pathlib import Path
+
+from . import catalog, config, content
+from .errors import BuildFailed, SiteError
+from .model import Article, Site
+from .parse import parse_article
+
+
+class MissingAltText(SiteError):
+    pass
+
+
+class MissingDescription(SiteError):
+    pass
+
+
+class DuplicateTitle(SiteError):
+    pass
+
+
+def check_site(content_dir: Path, *, drafts: bool) -> list[SiteError]:
+    """Every finding for the site in ``content_dir``; raise BuildFailed when it cannot be read at all."""
+    label = content_dir.as_posix().rstrip("/") or "."
+    site = catalog.assemble(config.load_config(content_dir), load_articles(content_dir, label), drafts)
+    return find_problems(site, content_dir, label)
+
+
+def find_problems(site: Site, content_dir: Path, label: str) -> list[SiteError]:
+    """The findings for an assembled site, in article order; ``label`` is how paths are shown."""
+    problems = catalog.check_links(site, label)
+    for article in site.articles:
+        where = f"{label}/{article.source}"
+        problems += missing_alt_text(article, where, content_dir)
+        if not article.meta.description.strip():
+            problems.append(
+                MissingDescription(
+                    where,
+                    article.meta.lines.get("title", 1),
+                    "article has no description",
+                    "add 'description:' to the front matter: one sentence shown in link previews and feeds",
+                )
+            )
+    problems += duplicate_titles(site.articles, label)
+    return sorted(problems, key=lambda p: (p.path, p.line or 0))
+
+
+def load_articles(content_dir: Path, label: str) -> list[Article]:
+    """Read and parse every article; collect every error before failing."""
+    articles: list[Article] = []
+    errors: list[SiteError] = []
+    for path in content.find_sources(content_dir):
+        source = content.read_source(content_dir, path)
+        try:
+            articles.append(parse_article(source, f"{label}/{source.path}"))
+        except SiteError as exc:
+            errors.append(exc)
+    errors += catalog.find_duplicates(articles, label)
+    if errors:
+        raise BuildFailed(errors)
+    return articles
+
+
+def missing_alt_text(article: Article, where: str, content_dir: Path) -> list[SiteError]:
+    """Images in the article body whose alt text is missing or blank, at the line of their address."""
+    images = _images(article.doc.html + article.doc.references_html)
+    if all(alt.strip() for _, alt in images):
+        return []
+    source = content.read_source(content_dir, content_dir / article.source)
+    _, body, body_line = content.split_front_matter(source, where)
+    lines = _lines_of(body, [src for src, _ in images])
+    return [
+        MissingAltText(
+            where,
+            body_line + line if line is not None else None,
+            f"image without alt text: {src}",
+            "describe the image: ![what it shows](address)",
+        )
+        for (src, alt), line in zip(images, lines, strict=True)
+        if not alt.strip()
+    ]
+
+
+def duplicate_titles(articles: tuple[Article, ...], label: str) -> list[SiteError]:
+    """A title used by an earlier article (ignoring case): readers could not tell the two apart."""
+    first: dict[str, Article] = {}
+    problems: list[SiteError] = []
+    for article in sorted(articles, key=lambda a: a.source):
+        seen = first.setdefault(article.title.casefold(), article)
+        if seen is not article:
+            problems.append(
+                DuplicateTitle(
+                    f"{label}/{article.source}",
+                    article.meta.lines.get("title", 1),
+                    f"the title “{article.title}” is also used by {label}/{seen.source}",
+                    "give one of them a more specific title",
+                )
+            )
+    return problems
+
+
+def _lines_of(text: str, needles: list[str]) -> list[int | None]:
+    # Addresses in document order: each search starts after the previous find, so that the same
+    # address twice gets two lines. Counted from 0, the first line of ``text``.
+    lines: list[int | None] = []
+    start = 0
+    for needle in needles:
+        at = text.find(needle, start) if needle else -1
+        if at >= 0:
+            start = at + len(needle)
+        lines.append(text.count("\n", 0, at) if at >= 0 else None)
+    return lines
+
+
+def _images(html: str) -> list[tuple[str, str]]:
+    parser = _ImageParser()
+    parser.feed(html)
+    parser.close()
+    return parser.images
+
+
+class _ImageParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.images: list[tuple[str, str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "img":
+            values = dict(attrs)
+            self.images.append((values.get("src") or "", values.get("alt") or ""))
