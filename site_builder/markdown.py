@@ -19,6 +19,7 @@ from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
 from .model import Document, Heading, Link, Section
+from .typography import smarten_tree
 
 LINK_PREFIX = "folio:"
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
@@ -72,7 +73,6 @@ def _markdown() -> md_lib.Markdown:
                 "abbr",
                 "md_in_html",
                 "admonition",
-                "smarty",
                 "sane_lists",
                 "codehilite",
                 "toc",
@@ -87,7 +87,6 @@ def _markdown() -> md_lib.Markdown:
                     "toc_depth": "2-4",
                 },
                 "footnotes": {"BACKLINK_TITLE": "Back to the text"},
-                "smarty": {"smart_angled_quotes": False},
             },
             output_format="html",
         )
@@ -113,6 +112,7 @@ class _Collector(Treeprocessor):
         self.search_from: dict[str, int] = {}
 
     def run(self, root: Element) -> None:
+        smarten_tree(root)
         for el in root.iter():
             if el.get("id"):
                 self.ids.add(el.get("id", ""))

@@ -44,5 +44,5 @@ def test_leading_title_is_split_off() -> None:
 
 def test_smart_quotes_and_code_highlighting() -> None:
     doc = convert('"Quoted" -- text\n\n```python\nx = 1\n```\n', "a.md")
-    assert "&ldquo;Quoted&rdquo;" in doc.html
+    assert "<p>\u201cQuoted\u201d \u2013 text</p>" in doc.html
     assert '<div class="highlight">' in doc.html and '<span class="n">x</span>' in doc.html
