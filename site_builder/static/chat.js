@@ -279,8 +279,9 @@
     const v = views.get(msg);
     if (msg.role != "assistant") return;
     v.className = "chat-turn chat-bot is-" + msg.status;
-    v.replaceChildren(who(msg.backend == "offline" ? OFFLINE : "Answer"), el("div", { className: "chat-answer" }),
-      noteView(msg), sourcesView(msg.sources));
+    const parts = [who(msg.backend == "offline" ? OFFLINE : "Answer"), el("div", { className: "chat-answer" }),
+      noteView(msg), sourcesView(msg.sources)];
+    v.replaceChildren(...parts.filter(Boolean));
     paintAnswer(msg);
   }
   function paintAnswer(msg) {
