@@ -20,55 +20,17 @@ from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
-from starlette.types import Receive, Scope, Send
 
 from chat_service import limits
 from chat_service.config import Settings
-from chat_service.errors import ExportError, RequestRejected, UpstreamError
+from chat_service.errors import ExportError, RequestRejected
 from chat_service.llm import Finish, ModelClient
 from chat_service.prompts import build_messages, offline_answer
 from chat_service.retrieval import Context, Export, ExportStore, select_context
 from chat_service.schemas import ChatRequest, parse_chat_request
-from chat_service.sse import KEEPALIVE, encode_event, encode_token
+from chat_service.streams import Event, EventStream, StreamRegistry
 
 log = logging.getLogger("chat_service")
-
-Event = tuple[str, object]
-TERMINAL = frozenset({"done", "error"})
-SSE_HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
-
-
-class OpenStream:
-    """One /chat stream in flight, as seen by shutdown: it can be told to stop."""
-
-    def __init__(self) -> None:
-        self.stopped = False
-        self.scope: anyio.CancelScope | None = None
-
-    def stop(self) -> None:
-        self.stopped = True
-        if self.scope is not None:
-            self.scope.cancel()
-
-
-class StreamRegistry:
-    """The open streams; `drain()` lets them finish for a grace period, then stops the rest."""
-
-    def __init__(self) -> None:
-        self.open: set[OpenStream] = set()
-        self.draining = False
-
-    async def drain(self, grace: float) -> None:
-        """Refuse new streams, wait up to `grace` seconds, then end the rest with an `error` event."""
-        self.draining = True
-        with anyio.move_on_after(grace):
-            while self.open:
-                await anyio.sleep(0.05)
-        for stream in list(self.open):
-            stream.stop()
-        with anyio.move_on_after(2.0):  # each needs only to send its error event and close
-            while self.open:
-                await anyio.sleep(0.02)
 
 
 class ChatState:
@@ -98,90 +60,6 @@ class ChatState:
             finally:
                 self._reloading = False
         return self.store.export
-
-
-class EventStream(Response):
-    """A text/event-stream response of (event, data) pairs, with keep-alives and disconnect handling.
-
-    A disconnect cancels the stream at once, which closes the event generator and, through it, the
-    upstream request. Shutdown stops the stream with a final `error` event.
-    """
-
-    media_type = "text/event-stream"
-
-    def __init__(self, events: AsyncIterator[Event], *, registry: StreamRegistry, keepalive: float) -> None:
-        # Not Response.__init__: it would declare Content-Length: 0 for the missing body.
-        self.status_code = 200
-        self.background = None
-        self.init_headers(SSE_HEADERS)
-        self._events = events
-        self._registry = registry
-        self._keepalive = keepalive
-        self._last_sent = time.monotonic()
-        self._ended = False
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
-        handle = OpenStream()
-        self._registry.open.add(handle)
-        disconnected = False
-        try:
-            async with anyio.create_task_group() as group:
-
-                async def watch_disconnect() -> None:
-                    nonlocal disconnected
-                    while (await receive())["type"] != "http.disconnect":
-                        pass
-                    disconnected = True
-                    group.cancel_scope.cancel()
-
-                group.start_soon(watch_disconnect)
-                group.start_soon(self._send_keepalives, send)
-                with anyio.CancelScope() as handle.scope:
-                    await self._pump(send)
-                if handle.stopped and not self._ended:
-                    error = {
-                        "code": "shutting_down",
-                        "message": "The service is restarting. Please ask again.",
-                    }
-                    await self._send(send, "error", error)
-                group.cancel_scope.cancel()
-            if not disconnected:
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-        finally:
-            self._registry.open.discard(handle)
-
-    async def _send(self, send: Send, event: str, data: object) -> None:
-        chunk = encode_token(data) if event == "token" else encode_event(event, data)  # type: ignore[arg-type]
-        await send({"type": "http.response.body", "body": chunk, "more_body": True})
-        self._last_sent = time.monotonic()
-        self._ended = self._ended or event in TERMINAL
-
-    async def _pump(self, send: Send) -> None:
-        try:
-            async with aclosing(self._events) as events:
-                async for event, data in events:
-                    await self._send(send, event, data)
-                    if self._ended:
-                        return
-            raise RuntimeError("the event generator ended without a done or error event")
-        except UpstreamError as error:
-            await self._send(send, "error", {"code": error.code, "message": error.message})
-        except Exception:
-            log.exception("a /chat stream failed")
-            if not self._ended:
-                await self._send(
-                    send, "error", {"code": "internal_error", "message": "Something went wrong."}
-                )
-
-    async def _send_keepalives(self, send: Send) -> None:
-        while True:
-            wait = self._last_sent + self._keepalive - time.monotonic()
-            if wait > 0:
-                await anyio.sleep(wait)
-                continue
-            await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
-            self._last_sent = time.monotonic()
 
 
 def source_of(context: Context, index: int) -> dict[str, str]:
@@ -235,7 +113,7 @@ async def _read_body(request: Request, max_bytes: int) -> bytes:
     return bytes(body)
 
 
-async def chat(request: Request) -> Response:
+async def chat(request: Request) -> Response | EventStream:
     """POST /chat: check the request, then stream the answer as server-sent events."""
     state: ChatState = request.app.state.chat
     settings = state.settings

@@ -72,9 +72,17 @@ class Context:
     matched: bool
 
 
+def _stem(word: str) -> str:
+    # Crude, but applied alike to question and article: "feasting", "feasts" and "feast" meet.
+    for suffix in ("ing", "ed", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
+            return word[: -len(suffix)]
+    return word
+
+
 def terms_of(text: str) -> list[str]:
-    """Lower-case words of `text` without the most common English function words."""
-    return [word for word in _WORD.findall(text.lower()) if word not in _STOPWORDS]
+    """Lower-case, lightly stemmed words of `text`, without the most common English function words."""
+    return [_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS]
 
 
 def estimate_tokens(text: str) -> int:
@@ -219,19 +227,20 @@ def _bm25(article: Article, section: Section, query: Sequence[str]) -> float:
     return score
 
 
-def _ranked_indices(article: Article, questions: Sequence[str]) -> list[int]:
+def _ranked(article: Article, questions: Sequence[str]) -> list[tuple[float, int]]:
+    """(score, section index) pairs, best first, for the first question (latest first) that matches."""
     for question in questions:
         query = list(dict.fromkeys(terms_of(question)))
         scored = [(_bm25(article, section, query), index) for index, section in enumerate(article.sections)]
         ranked = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1]))
         if ranked:
-            return [index for _, index in ranked]
+            return ranked
     return []
 
 
 def rank_sections(article: Article, questions: Sequence[str]) -> list[Section]:
     """Sections matching the first question (pass the latest first) that matches any, best first."""
-    return [article.sections[index] for index in _ranked_indices(article, questions)]
+    return [article.sections[index] for _, index in _ranked(article, questions)]
 
 
 def _section_tokens(section: Section) -> int:
@@ -246,16 +255,24 @@ def _fit(section: Section, budget: int) -> Section | None:
     return replace(section, text=section.text[: budget * 4 - len(section.heading)].rsplit(" ", 1)[0] + " …")
 
 
+def _sources(article: Article, ranked: list[tuple[float, int]]) -> tuple[Section, ...]:
+    if not ranked:
+        return article.sections[:1]
+    # Cite only strong matches: a section sharing one common word with the question is not a source.
+    best = ranked[0][0]
+    return tuple(article.sections[index] for score, index in ranked[:MAX_SOURCES] if score >= best / 2)
+
+
 def select_context(article: Article, questions: Sequence[str], budget_tokens: int) -> Context:
     """Pick the sections that ground an answer: all if they fit, else the introduction and the best."""
-    ranked = _ranked_indices(article, questions)
-    sources = tuple(article.sections[index] for index in ranked[:MAX_SOURCES]) or article.sections[:1]
+    ranked = _ranked(article, questions)
+    sources = _sources(article, ranked)
     if sum(_section_tokens(section) for section in article.sections) <= budget_tokens:
         return Context(article=article, sections=article.sections, sources=sources, matched=bool(ranked))
     chosen: dict[int, Section] = {}
     remaining = budget_tokens
     # The introduction first (it frames everything), then the best matches, then the rest in order.
-    for index in [0, *ranked, *range(1, len(article.sections))]:
+    for index in [0, *(index for _, index in ranked), *range(1, len(article.sections))]:
         fitted = None if index in chosen else _fit(article.sections[index], remaining)
         if fitted is not None:
             chosen[index] = fitted

@@ -138,3 +138,13 @@ def test_store_keeps_the_last_good_export(tmp_path: Path):
     assert not store.changed()  # no retry until the file changes again
     path.unlink()
     assert not store.changed()  # a missing file keeps the last good export
+
+
+def test_word_forms_meet(article):
+    assert headings(rank_sections(article, ["feasts"])) == ["History"]
+
+
+def test_only_strong_matches_are_cited(article):
+    context = select_context(article, ["stone circles and the holiday"], budget_tokens=10_000)
+    assert headings(context.sources)[0] == "History"
+    assert all(heading != "Celebration" for heading in headings(context.sources))

@@ -1,0 +1,141 @@
+"""An answer's event stream as a raw ASGI response: keep-alives, disconnects, shutdown. No Starlette.
+
+`EventStream(events, registry=..., keepalive=...)` sends `(event, data)` pairs from an async generator as
+server-sent events. It guarantees the protocol's last rule: whatever happens after the headers are sent
+(an upstream error, a bug, a shutdown), the stream ends with exactly one `done` or `error` event, unless the
+reader has already gone, in which case the generator (and through it the upstream request) is closed at once.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from contextlib import aclosing
+from typing import Any
+
+import anyio
+
+from chat_service.errors import UpstreamError
+from chat_service.sse import KEEPALIVE, encode_event, encode_token
+
+log = logging.getLogger("chat_service.streams")
+
+Event = tuple[str, object]
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+TERMINAL = frozenset({"done", "error"})
+# No Content-Length and no compression: each event must reach the reader as soon as it is sent.
+HEADERS = [
+    (b"content-type", b"text/event-stream; charset=utf-8"),
+    (b"cache-control", b"no-cache"),
+    (b"x-accel-buffering", b"no"),
+]
+SHUTTING_DOWN = {"code": "shutting_down", "message": "The service is restarting. Please ask again."}
+INTERNAL_ERROR = {"code": "internal_error", "message": "Something went wrong."}
+
+
+class OpenStream:
+    """One /chat stream in flight, as seen by shutdown: it can be told to stop."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self.scope: anyio.CancelScope | None = None
+
+    def stop(self) -> None:
+        self.stopped = True
+        if self.scope is not None:
+            self.scope.cancel()
+
+
+class StreamRegistry:
+    """The open streams; `drain()` lets them finish for a grace period, then stops the rest."""
+
+    def __init__(self) -> None:
+        self.open: set[OpenStream] = set()
+        self.draining = False
+
+    async def drain(self, grace: float) -> None:
+        """Refuse new streams, wait up to `grace` seconds, then end the rest with an `error` event."""
+        self.draining = True
+        with anyio.move_on_after(grace):
+            while self.open:
+                await anyio.sleep(0.05)
+        for stream in list(self.open):
+            stream.stop()
+        with anyio.move_on_after(2.0):  # each needs only to send its error event and close
+            while self.open:
+                await anyio.sleep(0.02)
+
+
+class EventStream:
+    """A text/event-stream response of (event, data) pairs, with keep-alives and disconnect handling.
+
+    A disconnect cancels the stream at once, which closes the event generator and, through it, the
+    upstream request. Shutdown stops the stream with a final `error` event.
+    """
+
+    def __init__(self, events: AsyncIterator[Event], *, registry: StreamRegistry, keepalive: float) -> None:
+        self._events = events
+        self._registry = registry
+        self._keepalive = keepalive
+        self._last_sent = time.monotonic()
+        self._ended = False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+        handle = OpenStream()
+        self._registry.open.add(handle)
+        disconnected = False
+        try:
+            async with anyio.create_task_group() as group:
+
+                async def watch_disconnect() -> None:
+                    nonlocal disconnected
+                    while (await receive())["type"] != "http.disconnect":
+                        pass
+                    disconnected = True
+                    group.cancel_scope.cancel()
+
+                group.start_soon(watch_disconnect)
+                group.start_soon(self._send_keepalives, send)
+                with anyio.CancelScope() as handle.scope:
+                    await self._pump(send)
+                if handle.stopped and not self._ended:
+                    await self._send(send, "error", SHUTTING_DOWN)
+                group.cancel_scope.cancel()
+            if not disconnected:
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+        finally:
+            self._registry.open.discard(handle)
+
+    async def _send(self, send: Send, event: str, data: object) -> None:
+        chunk = encode_token(data) if event == "token" else encode_event(event, data)  # type: ignore[arg-type]
+        await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        self._last_sent = time.monotonic()
+        self._ended = self._ended or event in TERMINAL
+
+    async def _pump(self, send: Send) -> None:
+        try:
+            async with aclosing(self._events) as events:
+                async for event, data in events:
+                    await self._send(send, event, data)
+                    if self._ended:
+                        return
+            raise RuntimeError("the event generator ended without a done or error event")
+        except UpstreamError as error:
+            await self._send(send, "error", {"code": error.code, "message": error.message})
+        except Exception:
+            log.exception("a /chat stream failed")
+            if not self._ended:
+                await self._send(send, "error", INTERNAL_ERROR)
+
+    async def _send_keepalives(self, send: Send) -> None:
+        while True:
+            wait = self._last_sent + self._keepalive - time.monotonic()
+            if wait > 0:
+                await anyio.sleep(wait)
+                continue
+            await send({"type": "http.response.body", "body": KEEPALIVE, "more_body": True})
+            self._last_sent = time.monotonic()
