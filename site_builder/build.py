@@ -5,13 +5,18 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from . import assets, catalog, config, content, feeds, knowledge, output, render
 from . import search as search_index
+from .cache import BuildCache, code_version
 from .errors import BuildFailed, SiteError
-from .model import Article
-from .parse import parse_article
+from .model import Article, OutputFile, Source
+from .parse import parse_article, source_digest
+from .workers import run_all
+
+SEARCH_INDEX = "pagefind"  # the folder Pagefind writes its index to
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -19,6 +24,7 @@ class BuildResult:
     articles: int
     files: int
     pages: int
+    rendered: tuple[str, ...]
     milliseconds: int
     warnings: tuple[SiteError, ...]
 
@@ -31,31 +37,31 @@ def build(
     strict: bool = False,
     search: bool = False,
     finalize: Callable[[Path], None] | None = None,
+    cache: BuildCache | None = None,
+    workers: int = 1,
 ) -> BuildResult:
     """Build the site; raise BuildFailed with every content error, leaving ``out_dir`` untouched.
 
-    ``search`` runs the Pagefind indexer on the new site before it replaces ``out_dir``;
-    ``finalize`` is one more step on the new folder.
+    ``search`` runs the Pagefind indexer on the new site before it replaces ``out_dir``; ``finalize`` is one
+    more step on the new folder. A ``cache`` from the previous build skips parsing unchanged articles and
+    rendering unchanged pages; it is updated in place. ``workers`` > 1 forks that many processes.
     """
     started = time.perf_counter()
+    cache = cache if cache is not None else BuildCache(version=code_version())
     label = content_dir.as_posix().rstrip("/") or "."
     settings = config.load_config(content_dir)
-    articles = load_articles(content_dir, label)
+    articles = load_articles(content_dir, label, cache, workers)
     site = catalog.assemble(settings, articles, drafts)
     warnings = catalog.check_links(site, label)
     if strict and warnings:
         raise BuildFailed(warnings)
-    env = render.make_environment(content_dir / "templates")
     theme_files, asset_names = assets.theme_assets()
-    try:
-        pages = list(render.render_pages(site, env, asset_names))
-    except SiteError as exc:
-        raise BuildFailed([exc]) from None
-    listed = [
-        p.path
-        for p in pages
-        if p.path.endswith("index.html") and p.path[:-10].strip("/") not in _aliases(articles)
-    ]
+    plans = render.Renderer(
+        site, render.make_environment(content_dir / "templates"), asset_names, code_version()
+    ).plans()
+    pages, rendered = render_changed(plans, cache, out_dir, workers)
+    aliases = {alias.strip("/") for a in site.articles for alias in a.meta.aliases}
+    listed = [p.path for p in plans if p.path.endswith("index.html") and p.path[:-11] not in aliases]
     files = [
         *theme_files,
         *assets.static_files(content.read_static(content_dir)),
@@ -63,34 +69,73 @@ def build(
         *feeds.render_feeds(site, listed),
         knowledge.chat_export(site),
     ]
+    index_search = search
+    if search and not rendered and (old_index := output.previous_files(out_dir, SEARCH_INDEX)):
+        files += old_index  # no page changed: the last index still describes every page
+        index_search = False
     try:
-        written = output.write_all(files, out_dir, _steps(search, finalize))
+        written = output.write_all(files, out_dir, _steps(index_search, finalize))
     except SiteError as exc:
         raise BuildFailed([exc]) from None
+    cache.out_dir, cache.pages = str(out_dir.resolve()), {p.path: p.key for p in plans}
     elapsed = round((time.perf_counter() - started) * 1000)
     return BuildResult(
         articles=len(site.articles),
         files=written,
-        pages=len(pages),
+        pages=len(plans),
+        rendered=rendered,
         milliseconds=elapsed,
         warnings=tuple(warnings),
     )
 
 
-def load_articles(content_dir: Path, label: str) -> list[Article]:
-    """Read and parse every article; collect every error before failing."""
-    articles: list[Article] = []
-    errors: list[SiteError] = []
-    for path in content.find_sources(content_dir):
-        source = content.read_source(content_dir, path)
-        try:
-            articles.append(parse_article(source, f"{label}/{source.path}"))
-        except SiteError as exc:
-            errors.append(exc)
+def load_articles(
+    content_dir: Path, label: str, cache: BuildCache | None = None, workers: int = 1
+) -> list[Article]:
+    """Read and parse every article (reusing cached ones whose text is unchanged); collect every error."""
+    known = cache.articles if cache else {}
+    sources = [content.read_source(content_dir, path) for path in content.find_sources(content_dir)]
+    digests = [source_digest(s) for s in sources]
+    todo = [partial(_parse, s, label) for s, d in zip(sources, digests, strict=True) if d not in known]
+    results = run_all(todo, workers)
+    parsed = {r.digest: r for r in results if isinstance(r, Article)}
+    errors: list[SiteError] = [r for r in results if isinstance(r, SiteError)]
+    articles = [known.get(d) or parsed[d] for d in digests if d in known or d in parsed]
     errors += catalog.find_duplicates(articles, label)
     if errors:
         raise BuildFailed(errors)
+    if cache is not None:
+        cache.articles = {a.digest: a for a in articles}
     return articles
+
+
+def render_changed(
+    plans: list[render.PagePlan], cache: BuildCache, out_dir: Path, workers: int
+) -> tuple[list[OutputFile], tuple[str, ...]]:
+    """Render the pages whose key changed since the last build into ``out_dir``; link the others."""
+    same_out = cache.out_dir == str(out_dir.resolve())
+    kept = {
+        p.path
+        for p in plans
+        if same_out and cache.pages.get(p.path) == p.key and (out_dir / p.path).is_file()
+    }
+    todo = [p.render for p in plans if p.path not in kept]
+    try:
+        fresh = iter(run_all(todo, workers))
+    except SiteError as exc:
+        raise BuildFailed([exc]) from None
+    files = [
+        OutputFile(path=p.path, link_from=out_dir / p.path) if p.path in kept else next(fresh) for p in plans
+    ]
+    return files, tuple(p.path for p in plans if p.path not in kept)
+
+
+def _parse(source: Source, label: str) -> Article | SiteError:
+    # Errors are returned, not raised, so one broken article does not hide the errors of the others.
+    try:
+        return parse_article(source, f"{label}/{source.path}")
+    except SiteError as exc:
+        return exc
 
 
 def _steps(search: bool, finalize: Callable[[Path], None] | None) -> Callable[[Path], None] | None:
@@ -101,7 +146,3 @@ def _steps(search: bool, finalize: Callable[[Path], None] | None) -> Callable[[P
             step(folder)
 
     return run if steps else None
-
-
-def _aliases(articles: list[Article]) -> set[str]:
-    return {alias.strip("/") for a in articles for alias in a.meta.aliases}

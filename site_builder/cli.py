@@ -8,7 +8,9 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .build import build
+from .cache import load_cache, save_cache
 from .errors import BuildFailed, SiteError
+from .workers import default_workers
 
 EXIT_OK, EXIT_CONTENT, EXIT_USAGE = 0, 1, 2
 
@@ -61,7 +63,18 @@ def _run_build(args: argparse.Namespace) -> int:
         print(f"error: no content folder at {args.content}", file=sys.stderr)
         return EXIT_USAGE
     try:
-        result = build(args.content, args.out, drafts=args.drafts, strict=args.strict, search=args.search)
+        cache_dir = cache_dir_for(args.out)
+        cache = load_cache(cache_dir)
+        result = build(
+            args.content,
+            args.out,
+            drafts=args.drafts,
+            strict=args.strict,
+            search=args.search,
+            cache=cache,
+            workers=default_workers(),
+        )
+        save_cache(cache, cache_dir)
     except BuildFailed as failed:
         report(failed.errors)
         print(
@@ -70,9 +83,8 @@ def _run_build(args: argparse.Namespace) -> int:
         )
         return EXIT_CONTENT
     report(result.warnings, "warning: ")
-    print(
-        f"Built {result.articles} articles, {result.pages} pages ({result.files} files) in {result.milliseconds} ms"
-    )
+    pages = f"{result.pages} pages ({len(result.rendered)} rendered)"
+    print(f"Built {result.articles} articles, {pages}, {result.files} files in {result.milliseconds} ms")
     return EXIT_OK
 
 
@@ -98,6 +110,11 @@ def _run_watch(args: argparse.Namespace) -> int:
         print(f"error: no content folder at {args.content}", file=sys.stderr)
         return EXIT_USAGE
     return serve(args.content, args.out, host=args.host, port=args.port, drafts=args.drafts)
+
+
+def cache_dir_for(out_dir: Path) -> Path:
+    """The build cache lives beside the output folder: ``dist/`` -> ``.cache/folio/``."""
+    return out_dir.resolve().parent / ".cache" / "folio"
 
 
 def report(problems: Sequence[SiteError], prefix: str = "") -> None:

@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -91,7 +90,7 @@ def parse_front_matter(text: str, path: str) -> FrontMatter:
         if key in _KNOWN:
             values[key] = _coerce(str(key), value, path, lines.get(key, 1))
     extra = {str(k): v for k, v in data.items() if k not in _KNOWN}
-    return FrontMatter(**values, extra=MappingProxyType(extra), lines=MappingProxyType(lines))
+    return FrontMatter(**values, extra=extra, lines=lines)
 
 
 def _coerce(key: str, value: Any, path: str, line: int) -> Any:

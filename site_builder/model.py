@@ -5,10 +5,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
+from pathlib import Path
 from typing import Any
-
-EMPTY: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -45,8 +43,9 @@ class FrontMatter:
     slug: str | None = None
     see_also: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
-    extra: Mapping[str, Any] = field(default_factory=lambda: EMPTY)
-    lines: Mapping[str, int] = field(default_factory=lambda: EMPTY)
+    # Plain dicts, never mutated after parsing: articles cross process boundaries and the cache by pickle.
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    lines: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -103,6 +102,7 @@ class Document:
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Article:
     source: str
+    digest: str
     slug: str
     title: str
     meta: FrontMatter
@@ -130,5 +130,8 @@ class Site:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class OutputFile:
+    """A file of the built site: its bytes, or an unchanged file of the previous build to link to."""
+
     path: str
-    data: bytes
+    data: bytes = b""
+    link_from: Path | None = None

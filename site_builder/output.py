@@ -51,7 +51,10 @@ def write_all(
             if target.parent not in made:
                 target.parent.mkdir(parents=True, exist_ok=True)
                 made.add(target.parent)
-            target.write_bytes(file.data)
+            if file.link_from is not None:
+                _link(file.link_from, target)
+            else:
+                target.write_bytes(file.data)
         if finalize:
             finalize(staging)
         _swap(staging, out_dir)
@@ -59,6 +62,26 @@ def write_all(
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return len(files)
+
+
+def previous_files(out_dir: Path, folder: str) -> list[OutputFile]:
+    """The files below ``out_dir/folder`` as the last build left them, to carry into the next one unchanged."""
+    root = out_dir / folder
+    if not root.is_dir():
+        return []
+    return [
+        OutputFile(path=p.relative_to(out_dir).as_posix(), link_from=p)
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    ]
+
+
+def _link(source: Path, target: Path) -> None:
+    # A hard link shares the unchanged file's bytes with the previous build at the cost of a directory entry.
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copy2(source, target)
 
 
 def _swap(new: Path, out_dir: Path) -> None:

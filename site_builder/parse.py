@@ -3,6 +3,7 @@ so that a build can run it on a pool of worker processes and cache its result.""
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 
 from . import markdown
@@ -17,11 +18,17 @@ def parse_article(source: Source, label: str) -> Article:
     doc = markdown.convert(rest, source.path, body_line + removed)
     return Article(
         source=source.path,
+        digest=source_digest(source),
         slug=slug_for(source.path, meta.slug),
         title=meta.title or heading or _title_from_name(source.path),
         meta=meta,
         doc=doc,
     )
+
+
+def source_digest(source: Source) -> str:
+    """Identifies an article file's path and text."""
+    return hashlib.sha1(f"{source.path}\0{source.text}".encode(), usedforsecurity=False).hexdigest()
 
 
 def slug_for(path: str, slug: str | None) -> str:

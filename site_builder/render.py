@@ -6,11 +6,14 @@ canonical and sharing URLs are absolute, from ``base_url``.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -58,95 +61,163 @@ class Urls:
         return self.prefix + path if path else self.root
 
 
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """A page to write: its path, a key that changes whenever its output could, and how to render it."""
+
+    path: str
+    key: str
+    render: Callable[[], OutputFile]
+
+
+class Renderer:
+    """Plans and renders every HTML page of one site with one theme."""
+
+    def __init__(
+        self, site: Site, env: jinja2.Environment, assets: Mapping[str, str], code_version: str = ""
+    ) -> None:
+        self.site, self.env, self.assets = site, env, assets
+        self.by_source = {a.source: a for a in site.articles}
+        self.digest = _digest(
+            code_version,
+            repr(site.config),
+            sorted(assets.items()),
+            list(site.categories),
+            _templates_source(env),
+        )
+
+    def plans(self) -> list[PagePlan]:
+        """Every HTML page: articles, alias redirects, home, A-Z, tags, categories, search and 404."""
+        site, plans = self.site, []
+        for article in site.articles:
+            plans.append(self._article_plan(article))
+            for alias in article.meta.aliases:
+                path = alias.strip("/") + "/index.html"
+                plans.append(
+                    PagePlan(
+                        path,
+                        self._key(path, article.slug, article.title),
+                        partial(_redirect, site, self.env, alias, article),
+                    )
+                )
+        plans.append(
+            self._list(
+                "index.html",
+                "list.html",
+                site.articles,
+                kind="home",
+                title=site.config.title,
+                description=site.config.description,
+            )
+        )
+        plans.append(
+            self._list(
+                "articles/index.html",
+                "az.html",
+                site.articles,
+                kind="az",
+                title="All articles, A to Z",
+                grouped=True,
+            )
+        )
+        tags = [(t, f"tags/{slugify(t)}/", len(a)) for t, a in site.tags.items()]
+        plans.append(self._plan("tags/index.html", "tags.html", tags, kind="tags", title="Tags", tags=tags))
+        for name, group in site.tags.items():
+            plans.append(
+                self._list(
+                    f"tags/{slugify(name)}/index.html",
+                    "list.html",
+                    group,
+                    kind="tag",
+                    title=f"Tagged \u201c{name}\u201d",
+                    description=f"Articles tagged {name}.",
+                )
+            )
+        for name, group in site.categories.items():
+            plans.append(
+                self._list(
+                    f"categories/{slugify(name)}/index.html",
+                    "list.html",
+                    group,
+                    kind="category",
+                    title=name,
+                    description=f"Articles in {name}.",
+                )
+            )
+        plans.append(self._plan("search/index.html", "search.html", None, kind="search", title="Search"))
+        plans.append(
+            self._plan("404.html", "404.html", None, kind="404", title="Page not found", absolute=True)
+        )
+        return plans
+
+    def render_article(self, article: Article) -> OutputFile:
+        """One article page."""
+        path = f"{article.url}index.html"
+        urls = Urls(path, self.site.config.base_path)
+        view = article_view(self.site, article, urls, self.by_source)
+        return _page(
+            self.site,
+            self.env,
+            self.assets,
+            path,
+            "article.html",
+            kind="article",
+            title=article.title,
+            description=view["description"],
+            article=view,
+            urls=urls,
+        )
+
+    def _article_plan(self, article: Article) -> PagePlan:
+        related = [
+            (a.slug, a.title, a.meta.description, a.doc.summary[:160])
+            for a in self.site.related.get(article.slug, ())
+        ]
+        targets = [t.slug if (t := self.by_source.get(link.target)) else None for link in article.doc.links]
+        path = f"{article.url}index.html"
+        return PagePlan(
+            path, self._key(path, article.digest, related, targets), partial(self.render_article, article)
+        )
+
+    def _list(
+        self,
+        path: str,
+        template: str,
+        articles: tuple[Article, ...],
+        *,
+        grouped: bool = False,
+        **context: Any,
+    ) -> PagePlan:
+        summary = [
+            (a.slug, a.title, a.meta.description, a.meta.date, a.doc.words, a.doc.summary[:160])
+            for a in articles
+        ]
+        if grouped:
+            context["groups"] = _alphabetical(articles)
+        else:
+            context["articles"] = articles
+        return self._plan(path, template, summary, **context)
+
+    def _plan(
+        self, path: str, template: str, data: Any, *, absolute: bool = False, **context: Any
+    ) -> PagePlan:
+        key = self._key(
+            path, template, data, sorted((k, str(v)) for k, v in context.items() if isinstance(v, str))
+        )
+        return PagePlan(
+            path,
+            key,
+            partial(_page, self.site, self.env, self.assets, path, template, absolute=absolute, **context),
+        )
+
+    def _key(self, *parts: Any) -> str:
+        return _digest(self.digest, *parts)
+
+
 def render_pages(site: Site, env: jinja2.Environment, assets: Mapping[str, str]) -> Iterator[OutputFile]:
-    """Every HTML page of the site: articles, home, tags, categories, A-Z, search, 404 and alias redirects."""
-    by_source = {a.source: a for a in site.articles}
-    for article in site.articles:
-        yield render_article(site, env, assets, article, by_source)
-        for alias in article.meta.aliases:
-            yield _redirect(site, env, alias, article)
-    yield _page(
-        site,
-        env,
-        assets,
-        "index.html",
-        "list.html",
-        kind="home",
-        title=site.config.title,
-        description=site.config.description,
-        articles=site.articles,
-    )
-    yield _page(
-        site,
-        env,
-        assets,
-        "articles/index.html",
-        "az.html",
-        kind="az",
-        title="All articles, A to Z",
-        groups=_alphabetical(site.articles),
-    )
-    yield _page(
-        site,
-        env,
-        assets,
-        "tags/index.html",
-        "tags.html",
-        kind="tags",
-        title="Tags",
-        tags=[(t, f"tags/{slugify(t)}/", len(a)) for t, a in site.tags.items()],
-    )
-    for name, group in site.tags.items():
-        yield _page(
-            site,
-            env,
-            assets,
-            f"tags/{slugify(name)}/index.html",
-            "list.html",
-            kind="tag",
-            title=f"Tagged “{name}”",
-            description=f"Articles tagged {name}.",
-            articles=group,
-        )
-    for name, group in site.categories.items():
-        yield _page(
-            site,
-            env,
-            assets,
-            f"categories/{slugify(name)}/index.html",
-            "list.html",
-            kind="category",
-            title=name,
-            description=f"Articles in {name}.",
-            articles=group,
-        )
-    yield _page(site, env, assets, "search/index.html", "search.html", kind="search", title="Search")
-    yield _page(site, env, assets, "404.html", "404.html", kind="404", title="Page not found", absolute=True)
-
-
-def render_article(
-    site: Site,
-    env: jinja2.Environment,
-    assets: Mapping[str, str],
-    article: Article,
-    by_source: Mapping[str, Article],
-) -> OutputFile:
-    """One article page."""
-    path = f"{article.url}index.html"
-    urls = Urls(path, site.config.base_path)
-    view = article_view(site, article, urls, by_source)
-    return _page(
-        site,
-        env,
-        assets,
-        path,
-        "article.html",
-        kind="article",
-        title=article.title,
-        description=view["description"],
-        article=view,
-        urls=urls,
-    )
+    """Render every page (no caching); see Renderer for the planned, cacheable form."""
+    for plan in Renderer(site, env, assets).plans():
+        yield plan.render()
 
 
 def article_view(
@@ -325,6 +396,17 @@ def _alphabetical(articles: tuple[Article, ...]) -> list[tuple[str, list[Article
         letter = article.title[:1].upper()
         groups.setdefault(letter if letter.isalpha() else "#", []).append(article)
     return sorted(groups.items())
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha1(repr(parts).encode(), usedforsecurity=False).hexdigest()
+
+
+def _templates_source(env: jinja2.Environment) -> str:
+    loader = env.loader
+    assert loader is not None
+    names = sorted(loader.list_templates())
+    return _digest(*(loader.get_source(env, name)[0] for name in names))
 
 
 def _redirect(site: Site, env: jinja2.Environment, alias: str, article: Article) -> OutputFile:

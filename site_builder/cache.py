@@ -1,0 +1,70 @@
+"""The build cache (``.cache/``): parsed articles keyed by their text, and a manifest of the pages the last
+build wrote, keyed by everything each page depends on. The only module that reads or writes the cache."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from .model import Article
+
+CACHE_FILE = "folio-build.pickle"
+_PARSE_MODULES = ("content.py", "markdown.py", "model.py", "parse.py", "typography.py")
+
+
+@dataclass(slots=True)
+class BuildCache:
+    """What one build leaves for the next; empty when there was none or it came from other code."""
+
+    version: str = field(default_factory=lambda: code_version())
+    articles: dict[str, Article] = field(default_factory=dict)
+    out_dir: str = ""
+    pages: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def code_version() -> str:
+    """A digest of the code and library versions that shape a parsed article."""
+    import markdown
+    import pygments
+    import yaml
+
+    digest = hashlib.sha256(f"{markdown.__version__} {pygments.__version__} {yaml.__version__}".encode())
+    here = Path(__file__).parent
+    for name in _PARSE_MODULES:
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def load_cache(cache_dir: Path | None) -> BuildCache:
+    """The cache saved by the last build, or an empty one (missing, unreadable or from other code)."""
+    if cache_dir is None:
+        return BuildCache(version=code_version())
+    try:
+        with open(cache_dir / CACHE_FILE, "rb") as file:
+            cache = pickle.load(file)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError):
+        return BuildCache(version=code_version())
+    if not isinstance(cache, BuildCache) or cache.version != code_version():
+        return BuildCache(version=code_version())
+    return cache
+
+
+def save_cache(cache: BuildCache, cache_dir: Path | None) -> None:
+    """Write the cache atomically; a cache that cannot be written only costs the next build time."""
+    if cache_dir is None:
+        return
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=cache_dir)
+    try:
+        with os.fdopen(fd, "wb") as file:
+            pickle.dump(cache, file, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, cache_dir / CACHE_FILE)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

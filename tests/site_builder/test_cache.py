@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+from site_builder.build import build
+from site_builder.cache import BuildCache, load_cache, save_cache
+
+from .samples import ARTICLE, LIGHT
+
+
+def snapshot(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_a_warm_build_renders_nothing_and_matches_a_fresh_build(tmp_path: Path, site) -> None:
+    content = site({"celebration.md": ARTICLE, "light.md": LIGHT})
+    cache = BuildCache()
+    first = build(content, tmp_path / "dist", cache=cache)
+    second = build(content, tmp_path / "dist", cache=cache)
+    assert len(first.rendered) == first.pages and second.rendered == ()
+    build(content, tmp_path / "fresh")
+    assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
+
+
+def test_an_edit_rerenders_the_article_and_the_pages_that_show_it(tmp_path: Path, site) -> None:
+    content = site(
+        {"celebration.md": ARTICLE, "light.md": LIGHT, "other.md": "---\ntitle: Other\n---\nText."}
+    )
+    cache = BuildCache()
+    build(content, tmp_path / "dist", cache=cache)
+    edited = (
+        (content / "light.md").read_text().replace("title: Festivals of light", "title: Festivals of lamps")
+    )
+    (content / "light.md").write_text(edited)
+    result = build(content, tmp_path / "dist", cache=cache)
+    build(content, tmp_path / "fresh")
+    assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
+    # light itself, celebration (its See also shows the title), home, A-Z, its tag and category pages
+    assert sorted(result.rendered) == [
+        "articles/index.html",
+        "categories/culture/index.html",
+        "celebration/index.html",
+        "index.html",
+        "light/index.html",
+        "tags/festivals/index.html",
+    ]
+
+
+def test_the_cache_survives_a_round_trip_and_ignores_garbage(tmp_path: Path, site) -> None:
+    content = site({"light.md": LIGHT})
+    cache = BuildCache()
+    build(content, tmp_path / "dist", cache=cache)
+    save_cache(cache, tmp_path / "cache")
+    again = load_cache(tmp_path / "cache")
+    assert build(content, tmp_path / "dist", cache=again).rendered == ()
+    (tmp_path / "cache" / "folio-build.pickle").write_bytes(b"not a pickle")
+    assert load_cache(tmp_path / "cache").articles == {}
+
+
+def test_a_deleted_output_file_is_rendered_again(tmp_path: Path, site) -> None:
+    content = site({"light.md": LIGHT})
+    cache = BuildCache()
+    build(content, tmp_path / "dist", cache=cache)
+    (tmp_path / "dist" / "light" / "index.html").unlink()
+    assert build(content, tmp_path / "dist", cache=cache).rendered == ("light/index.html",)
+    assert (tmp_path / "dist" / "light" / "index.html").is_file()
+
+
+def test_parallel_build_matches_a_serial_one(tmp_path: Path, site) -> None:
+    files = {
+        f"a{i:03d}.md": f"---\ntitle: Article {i}\ntags: [t{i % 3}]\n---\nText {i}.\n\n## Part\n\nMore."
+        for i in range(80)
+    }
+    content = site(files)
+    build(content, tmp_path / "serial")
+    build(content, tmp_path / "parallel", workers=2)
+    assert snapshot(tmp_path / "serial") == snapshot(tmp_path / "parallel")
