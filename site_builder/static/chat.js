@@ -325,9 +325,11 @@
     target.scrollIntoView({ behavior: reduce ? "auto" : "smooth" });
     if (!target.hasAttribute("tabindex")) target.tabIndex = -1;
     target.focus({ preventScroll: true });
-    target.classList.add("highlighted");
-    clearTimeout(target.chatFlash);
-    target.chatFlash = setTimeout(() => target.classList.remove("highlighted"), 2000);
+    // The introduction's link goes to the article body: mark its first paragraph, not the whole article.
+    const mark = target.id == "article-body" ? target.firstElementChild || target : target;
+    mark.classList.add("highlighted");
+    clearTimeout(mark.chatFlash);
+    mark.chatFlash = setTimeout(() => mark.classList.remove("highlighted"), 2000);
   }
 
   /** Markdown subset to DOM nodes: paragraphs, lists, quotes, headings, fenced code, code, emphasis, links. */

@@ -228,6 +228,17 @@ def test_screenshots_mid_answer_and_finished(stack, open_article, artifacts: Pat
     wait_answer(page)
     panel.screenshot(path=artifacts / f"chat-{name}-done.png", animations="disabled")
     page.screenshot(path=artifacts / f"chat-{name}-page.png", animations="disabled")  # the panel in its page
-    panel.locator(".chat-sources a").nth(1).click()  # a source: the page scrolls there and highlights it
-    page.screenshot(path=artifacts / f"chat-{name}-source.png", animations="disabled")
+    source = panel.locator(".chat-sources a:not([href='#article-body'])").first
+    target = source.get_attribute("href")
+    source.click()  # the page scrolls to the section and highlights it
+    page.wait_for_function(
+        """id => { const h = document.getElementById(id), probe = document.createElement('i');
+                   probe.className = 'highlighted'; probe.style.transition = 'none'; document.body.append(probe);
+                   const full = getComputedStyle(probe).backgroundColor; probe.remove();
+                   const top = h.getBoundingClientRect().top;  // at rest: the theme's scroll-padding-top
+                   return top > 8 && top < 30
+                     && getComputedStyle(h).backgroundColor === full; }""",
+        arg=target[1:],
+    )
+    page.screenshot(path=artifacts / f"chat-{name}-source.png")
     assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
