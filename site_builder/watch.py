@@ -7,8 +7,11 @@ rebuild thread waits until saves stop for a moment, then builds and publishes th
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -44,6 +47,7 @@ def serve(content_dir: Path, out_dir: Path, *, host: str, port: int, drafts: boo
     except OSError as exc:
         _print(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", error=True)
         return EXIT_CANNOT_SERVE
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         session.start()
         _print(f"Serving {session.url} and watching {content_dir}/ (Ctrl-C stops)")
@@ -53,7 +57,12 @@ def serve(content_dir: Path, out_dir: Path, *, host: str, port: int, drafts: boo
         _print("Stopping.")
     finally:
         session.stop()
+        signal.signal(signal.SIGTERM, previous)
     return EXIT_OK
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # `kill` stops as cleanly as Ctrl-C
 
 
 def _print(line: str, error: bool = False) -> None:
@@ -226,6 +235,7 @@ class Rebuilder:
         self.server = server
         self.echo = echo
         self._stamps: dict[str, changes.Stamp] = {}
+        self._options = _cache_option()
         if out_dir.is_dir():
             self._stamps = changes.snapshot(out_dir, {})
 
@@ -235,7 +245,7 @@ class Rebuilder:
             assets._theme_assets.cache_clear()  # the theme's CSS and JS are read once per process
         started = time.perf_counter()
         try:
-            result = build(self.content_dir, self.out_dir, drafts=self.drafts, search=False)
+            result = build(self.content_dir, self.out_dir, drafts=self.drafts, search=False, **self._options)
         except BuildFailed as failed:
             return self._failed([str(error) for error in failed.errors])
         except Exception:
@@ -249,15 +259,24 @@ class Rebuilder:
         self._stamps = stamps
         self.server.prefix = _base_path(self.content_dir, self.server.prefix)
         reload = changes.plan_reload(diff, self.server.prefix)
-        self.hub.publish_reload(pages=reload.pages, styles=reload.styles, full=reload.full)
         elapsed = round((time.perf_counter() - started) * 1000)
         self.echo(f"{_describe(batch)}: {_summary(result.pages, reload, diff)} in {elapsed} ms", False)
+        self.hub.publish_reload(pages=reload.pages, styles=reload.styles, full=reload.full)
 
     def _failed(self, errors: list[str]) -> None:
-        self.hub.publish_failure(errors)
         for error in errors:
             self.echo(error, True)
         self.echo(f"Build failed with {len(errors)} error(s); still serving the last good build.", True)
+        self.hub.publish_failure(errors)
+
+
+def _cache_option() -> dict[str, object]:
+    # One build cache kept in memory for the whole session, so that a save re-renders only what it affects.
+    # Looked up rather than imported: it arrives with site_builder.cache and build(cache=...).
+    if "cache" not in inspect.signature(build).parameters:
+        return {}
+    module = importlib.import_module(f"{__package__}.cache")
+    return {"cache": module.BuildCache(version=module.code_version())}
 
 
 def _base_path(content_dir: Path, current: str) -> str:
@@ -267,11 +286,11 @@ def _base_path(content_dir: Path, current: str) -> str:
         return current
 
 
-def _summary(written: int, reload: changes.Reload, diff: changes.OutputChanges) -> str:
-    what = "reload all pages" if reload.full else f"{len(reload.pages)} changed"
-    if reload.styles and not reload.full:
-        what += f", {len(reload.styles)} stylesheet(s) swapped"
-    return f"wrote {written} pages ({what}; {diff.count} files differ)"
+def _summary(pages: int, reload: changes.Reload, diff: changes.OutputChanges) -> str:
+    what = f"{len(reload.pages)} of {pages} pages changed, {diff.count} files in all"
+    if reload.full:
+        return f"{what}; reloading every page"
+    return f"{what}, {len(reload.styles)} stylesheet(s) swapped" if reload.styles else what
 
 
 def _describe(batch: dict[str, str]) -> str:

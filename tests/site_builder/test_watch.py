@@ -179,7 +179,10 @@ def test_editing_an_article_reloads_its_page(start_site) -> None:
     reload = events.until("reload", has_page("alpha/index.html"))
     assert "beta/index.html" not in reload["pages"] and not reload["full"]
     assert "Alpha body, edited." in site.page("alpha/").xpath("string(//div[@id='article-body'])")
-    assert any(re.search(r"alpha\.md changed: wrote \d+ pages \(\d+ changed", line) for line in site.lines)
+    assert any(
+        re.search(r"alpha\.md changed: 1 of \d+ pages changed, \d+ files in all in \d+ ms", line)
+        for line in site.lines
+    )
 
 
 def test_created_deleted_and_renamed_articles(start_site) -> None:
