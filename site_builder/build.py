@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import assets, catalog, config, content, feeds, knowledge, output, render
+from . import assets, catalog, check, config, content, feeds, knowledge, output, render
 from . import search as search_index
 from .cache import BuildCache, code_version
-from .errors import BuildFailed, SiteError
+from .errors import BuildFailed, SearchError, SiteError
 from .model import Article, OutputFile, Source
 from .parse import parse_article, source_digest
 from .workers import run_all
@@ -52,7 +52,7 @@ def build(
     settings = config.load_config(content_dir)
     articles = load_articles(content_dir, label, cache, workers)
     site = catalog.assemble(settings, articles, drafts)
-    warnings = catalog.check_links(site, label)
+    warnings = check.find_problems(site, content_dir, label) if strict else catalog.check_links(site, label)
     if strict and warnings:
         raise BuildFailed(warnings)
     theme_files, asset_names = assets.theme_assets()
@@ -77,6 +77,8 @@ def build(
         written = output.write_all(files, out_dir, _steps(index_search, finalize))
     except SiteError as exc:
         raise BuildFailed([exc]) from None
+    except search_index.SearchIndexError as exc:
+        raise BuildFailed([SearchError(SEARCH_INDEX, None, str(exc))]) from None
     cache.out_dir, cache.pages = str(out_dir.resolve()), {p.path: p.key for p in plans}
     elapsed = round((time.perf_counter() - started) * 1000)
     return BuildResult(
@@ -87,6 +89,13 @@ def build(
         milliseconds=elapsed,
         warnings=tuple(warnings),
     )
+
+
+def check_site(content_dir: Path, *, drafts: bool = False) -> list[SiteError]:
+    """The site check's findings; raise BuildFailed when the content cannot be read at all."""
+    label = content_dir.as_posix().rstrip("/") or "."
+    site = catalog.assemble(config.load_config(content_dir), load_articles(content_dir, label), drafts)
+    return check.find_problems(site, content_dir, label)
 
 
 def load_articles(

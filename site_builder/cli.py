@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .build import build
+from .build import build, check_site
 from .cache import load_cache, save_cache
 from .errors import BuildFailed, SiteError
 from .workers import default_workers
@@ -27,7 +27,7 @@ def _parser() -> argparse.ArgumentParser:
     build_cmd = commands.add_parser("build", help="build content/ into dist/")
     _add_paths(build_cmd)
     build_cmd.add_argument("--drafts", action="store_true", help="include articles marked draft: true")
-    build_cmd.add_argument("--strict", action="store_true", help="treat warnings (broken links) as errors")
+    build_cmd.add_argument("--strict", action="store_true", help="fail on every finding of the site check")
     build_cmd.add_argument(
         "--no-search", dest="search", action="store_false", help="skip the Pagefind search index"
     )
@@ -89,8 +89,6 @@ def _run_build(args: argparse.Namespace) -> int:
 
 
 def _run_check(args: argparse.Namespace) -> int:
-    from .check import check_site
-
     if not args.content.is_dir():
         print(f"error: no content folder at {args.content}", file=sys.stderr)
         return EXIT_USAGE

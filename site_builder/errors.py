@@ -5,7 +5,11 @@
     ├── FrontMatterError    an article's YAML front matter cannot be read or has a wrong type
     ├── DuplicateSlugError  two articles would be written to one URL
     ├── LinkError           a link to a missing article or anchor (a warning unless --strict)
+    ├── MissingAltText      an image without alt text (a finding of the site check)
+    ├── MissingDescription  an article without a description (a finding of the site check)
+    ├── DuplicateTitle      two articles with one title (a finding of the site check)
     ├── TemplateError       a theme template cannot be compiled or rendered
+    ├── SearchError         Pagefind could not index the site
     └── OutputError         two sources for one output path
 
 ``BuildFailed`` carries every error of one build, so that an author sees them all at once.
@@ -52,7 +56,23 @@ class LinkError(SiteError):
     pass
 
 
+class MissingAltText(SiteError):
+    pass
+
+
+class MissingDescription(SiteError):
+    pass
+
+
+class DuplicateTitle(SiteError):
+    pass
+
+
 class TemplateError(SiteError):
+    pass
+
+
+class SearchError(SiteError):
     pass
 
 
