@@ -11,6 +11,7 @@ import json
 import mimetypes
 import queue
 import re
+import sys
 import threading
 from collections.abc import Iterator
 from http import HTTPStatus
@@ -51,23 +52,27 @@ RELOAD_JS = b"""(() => {
     }
   }
   function show(errors) {
-    let box = document.getElementById("folio-build-error");
-    if (!box) {
-      box = document.createElement("div");
-      box.id = "folio-build-error";
-      box.setAttribute("role", "alert");
-      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
-        "background:rgba(20,20,20,.92);color:#fff;font:14px/1.5 ui-monospace,monospace";
-      document.body.append(box);
-    }
-    box.replaceChildren();
-    const title = document.createElement("h2");
-    title.textContent = "Build failed: the page shows the last good build";
-    title.style.cssText = "color:#ff8a80;font:bold 18px/1.3 system-ui,sans-serif;margin:0 0 1rem";
-    const text = document.createElement("pre");
+    hide();
+    const box = element("div", "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:10vh 1rem;" +
+      "background:rgba(0,0,0,.55)");
+    box.id = "folio-build-error";
+    box.setAttribute("role", "alert");
+    const panel = element("div", "max-width:60rem;margin:0 auto;padding:1.25rem 1.5rem;background:#1d1f21;" +
+      "color:#f5f5f5;border-left:6px solid #ff5252;border-radius:6px;box-shadow:0 8px 30px rgba(0,0,0,.5)");
+    const title = element("h2", "margin:0 0 .75rem;color:#ff8a80;font:bold 18px/1.3 system-ui,sans-serif");
+    title.textContent = `Build failed with ${errors.length} error(s)`;
+    const text = element("pre", "margin:0;white-space:pre-wrap;font:14px/1.6 ui-monospace,monospace");
     text.textContent = errors.join("\\n");
-    text.style.cssText = "white-space:pre-wrap;margin:0";
-    box.append(title, text);
+    const note = element("p", "margin:1rem 0 0;color:#bbb;font:13px/1.4 system-ui,sans-serif");
+    note.textContent = "The page shows the last good build. Save a fix and this goes away.";
+    panel.append(title, text, note);
+    box.append(panel);
+    document.body.append(box);
+  }
+  function element(name, css) {
+    const node = document.createElement(name);
+    node.style.cssText = css;
+    return node;
   }
   function hide() {
     document.getElementById("folio-build-error")?.remove();
@@ -152,6 +157,11 @@ class DevServer(ThreadingHTTPServer):
         self.root = root.resolve()
         self.hub = hub
         self.prefix = "/"
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        # A reader who navigates away mid-response is normal in development, not worth a traceback.
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
 
     @property
     def url(self) -> str:
@@ -245,7 +255,7 @@ class _Handler(BaseHTTPRequestHandler):
             for frame in _frames(inbox):
                 self.wfile.write(frame)
                 self.wfile.flush()
-        except (BrokenPipeError, ConnectionResetError):
+        except ConnectionError:
             pass  # the tab was closed or reloaded
         finally:
             self.server.hub.unsubscribe(inbox)

@@ -260,7 +260,10 @@ class Rebuilder:
         self.server.prefix = _base_path(self.content_dir, self.server.prefix)
         reload = changes.plan_reload(diff, self.server.prefix)
         elapsed = round((time.perf_counter() - started) * 1000)
-        self.echo(f"{_describe(batch)}: {_summary(result.pages, reload, diff)} in {elapsed} ms", False)
+        if batch:
+            self.echo(f"{_describe(batch)}: {_summary(result.pages, reload, diff)} in {elapsed} ms", False)
+        else:
+            self.echo(f"Built {result.articles} articles, {result.pages} pages in {elapsed} ms", False)
         self.hub.publish_reload(pages=reload.pages, styles=reload.styles, full=reload.full)
 
     def _failed(self, errors: list[str]) -> None:
@@ -294,8 +297,6 @@ def _summary(pages: int, reload: changes.Reload, diff: changes.OutputChanges) ->
 
 
 def _describe(batch: dict[str, str]) -> str:
-    if not batch:
-        return "Built"
     names = _short_names(batch)
     more = f" and {len(batch) - 2} more" if len(batch) > 2 else ""
     return f"{', '.join(names[:2])}{more} changed"
