@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .errors import DuplicateSlugError, LinkError, SiteError
 from .model import Article, Site, SiteConfig
 
 RELATED_COUNT = 5
+TAG_WEIGHT = 2.0
+MAX_POSTINGS = 60
 
 
 def assemble(config: SiteConfig, articles: Iterable[Article], drafts: bool = False) -> Site:
@@ -76,29 +79,37 @@ def check_links(site: Site, label: str) -> list[SiteError]:
 def related_articles(
     articles: Sequence[Article], by_slug: Mapping[str, Article]
 ) -> dict[str, tuple[Article, ...]]:
-    """Per slug: its own see_also first, then the articles sharing the most tags and keywords."""
-    tag_index = _index(articles, lambda a: a.meta.tags)
-    word_index = _index(articles, lambda a: a.doc.keywords)
-    # Words found in most articles say nothing about relatedness; a cap also bounds the work per article.
-    common = max(10, len(articles) // 20)
-    idf = {w: math.log(len(articles) / len(ids)) for w, ids in word_index.items() if len(ids) <= common}
-    result: dict[str, tuple[Article, ...]] = {}
+    """Per slug: its own see_also first, then the articles sharing the rarest tags and keywords."""
+    index: dict[str, list[int]] = defaultdict(list)
     for i, article in enumerate(articles):
-        scores: dict[int, float] = defaultdict(float)
-        for tag in article.meta.tags:
-            for j in tag_index[tag]:
-                scores[j] += 3.0
-        for word in article.doc.keywords:
-            for j in word_index[word] if word in idf else ():
-                scores[j] += idf[word]
-        scores.pop(i, None)
-        chosen = [by_slug[s] for s in article.meta.see_also if s in by_slug and s != article.slug]
-        ranked = sorted(scores, key=lambda j: (-scores[j], articles[j].title))
-        chosen += [articles[j] for j in ranked if articles[j] not in chosen][
-            : max(0, RELATED_COUNT - len(chosen))
+        for term in _terms(article):
+            index[term].append(i)
+    # A term most articles share says little about relatedness, and skipping it bounds the work per article.
+    weight = {
+        term: math.log(1 + len(articles) / len(ids)) * (TAG_WEIGHT if term.startswith("#") else 1.0)
+        for term, ids in index.items()
+        if 1 < len(ids) <= MAX_POSTINGS
+    }
+    result: dict[str, tuple[Article, ...]] = {}
+    for article in articles:
+        chosen = [
+            by_slug[s] for s in dict.fromkeys(article.meta.see_also) if s in by_slug and s != article.slug
         ]
-        result[article.slug] = tuple(chosen[: max(RELATED_COUNT, len(article.meta.see_also))])
+        scores: dict[int, float] = defaultdict(float)
+        for term in _terms(article):
+            for j in index[term] if term in weight else ():
+                scores[j] += weight[term]
+        skip = {article.slug, *(a.slug for a in chosen)}
+        best = heapq.nlargest(
+            RELATED_COUNT, (j for j in scores if articles[j].slug not in skip), key=lambda j: (scores[j], -j)
+        )
+        result[article.slug] = tuple(chosen + [articles[j] for j in best])[: max(RELATED_COUNT, len(chosen))]
     return result
+
+
+def _terms(article: Article) -> Iterator[str]:
+    yield from ("#" + tag for tag in article.meta.tags)
+    yield from article.doc.keywords
 
 
 def slugify(text: str) -> str:
@@ -112,14 +123,6 @@ def _group(articles: Sequence[Article], keys) -> dict[str, tuple[Article, ...]]:
         for key in keys(article):
             groups[key].append(article)
     return {k: tuple(v) for k, v in sorted(groups.items(), key=lambda kv: kv[0].lower())}
-
-
-def _index(articles: Sequence[Article], keys) -> dict[str, list[int]]:  # type: ignore[no-untyped-def]
-    index: dict[str, list[int]] = defaultdict(list)
-    for i, article in enumerate(articles):
-        for key in keys(article):
-            index[key].append(i)
-    return index
 
 
 def _anchor_hint(target: Article) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from xml.etree import ElementTree as ET
+from xml.sax.saxutils import escape
 
 from .model import OutputFile, Site
 
@@ -50,15 +51,17 @@ def atom_feed(site: Site) -> OutputFile:
 
 def sitemap(site: Site, page_paths: list[str]) -> OutputFile:
     """Every HTML page but 404 and redirects; articles carry ``lastmod`` from ``updated`` or ``date``."""
-    ET.register_namespace("", SITEMAP)
-    root = ET.Element(f"{{{SITEMAP}}}urlset")
+    # Written as text, not through ElementTree: it has an entry per page and is rebuilt on every build.
     changed = {a.url + "index.html": _changed(a) for a in site.articles if a.meta.date}
+    entries = []
     for path in page_paths:
-        url = ET.SubElement(root, f"{{{SITEMAP}}}url")
-        _sub(url, "loc", site.config.base_url + path.removesuffix("index.html"), SITEMAP)
-        if path in changed:
-            _sub(url, "lastmod", changed[path].isoformat(), SITEMAP)
-    return OutputFile(path="sitemap.xml", data=_xml(root))
+        loc = escape(site.config.base_url + path.removesuffix("index.html"))
+        lastmod = f"<lastmod>{changed[path].isoformat()}</lastmod>" if path in changed else ""
+        entries.append(f"  <url><loc>{loc}</loc>{lastmod}</url>\n")
+    text = (
+        f'<?xml version="1.0" encoding="utf-8"?>\n<urlset xmlns="{SITEMAP}">\n{"".join(entries)}</urlset>\n'
+    )
+    return OutputFile(path="sitemap.xml", data=text.encode())
 
 
 def robots(site: Site) -> OutputFile:

@@ -107,6 +107,7 @@ class Article:
     title: str
     meta: FrontMatter
     doc: Document
+    sections_json: str = "[]"  # the chat export's sections, serialised once per article text
 
     @property
     def url(self) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 
-from . import markdown
+from . import knowledge, markdown
 from .content import split_front_matter
 from .model import Article, Source
 
@@ -16,13 +16,15 @@ def parse_article(source: Source, label: str) -> Article:
     meta, body, body_line = split_front_matter(source, label)
     heading, rest, removed = markdown.split_title(body)
     doc = markdown.convert(rest, source.path, body_line + removed)
+    title = meta.title or heading or _title_from_name(source.path)
     return Article(
         source=source.path,
         digest=source_digest(source),
         slug=slug_for(source.path, meta.slug),
-        title=meta.title or heading or _title_from_name(source.path),
+        title=title,
         meta=meta,
         doc=doc,
+        sections_json=knowledge.sections_json(doc.sections, title),
     )
 
 
