@@ -110,8 +110,8 @@
     log.setAttribute("aria-busy", !!ctrl);
     log.hidden = !messages.length;
     starters.hidden = !!messages.length;
-    copy.disabled = !messages.some((m) => m.role == "assistant" && m.content);
-    clear.disabled = !messages.length;
+    copy.hidden = !messages.some((m) => m.role == "assistant" && m.content);
+    clear.hidden = !messages.length;
   }
   function announce(text) {
     live.textContent = "";

@@ -219,6 +219,7 @@ SHOTS = {
 def test_screenshots_mid_answer_and_finished(stack, open_article, artifacts: Path, name):
     stack.upstream("ok", ANSWER, delay=0.15)
     page = open_article(**SHOTS[name])
+    page.locator("aside.chat").screenshot(path=artifacts / f"chat-{name}-start.png")
     ask(page, "How old is the history of celebration?")
     page.wait_for_function(
         "document.querySelector('.chat-bot.is-streaming .chat-answer')?.textContent.length > 40"
