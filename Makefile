@@ -44,5 +44,14 @@ dev: $(VENV)/.installed
 	$(BIN)/python -m site_builder watch --host $(HOST); status=$$?; \
 	kill -TERM $$chat 2>/dev/null; wait $$chat; exit $$status
 
+# Benchmarks report and never fail; results land in bench/results/.
+bench: $(VENV)/.installed-dev
+	$(BIN)/python bench/build_bench.py
+	$(BIN)/python bench/chat_bench.py
+
+bench-quick: $(VENV)/.installed-dev
+	$(BIN)/python bench/build_bench.py --quick
+	$(BIN)/python bench/chat_bench.py --quick
+
 clean:
 	rm -rf dist .cache
