@@ -1,5 +1,5 @@
 /* Folio chat panel: asks POST /chat about this article and streams the answer (SSE read through fetch).
-   Model output is untrusted: it becomes DOM nodes through createElement/textContent only, never HTML. */
+   Model output is untrusted: it becomes DOM nodes through createElement and text nodes only, never HTML. */
 (() => {
   "use strict";
   const root = document.querySelector("aside.chat[data-chat-endpoint]");
@@ -16,6 +16,7 @@
 
   function el(tag, props, ...kids) {
     const n = document.createElement(tag);
+    if (typeof props == "string") props = { className: props };
     for (const [k, v] of Object.entries(props || {})) {
       if (k in n) n[k] = v;
       else n.setAttribute(k, v);
@@ -23,7 +24,7 @@
     n.append(...kids.filter((c) => c != null));
     return n;
   }
-  const button = (textContent, onclick, className = "") => el("button", { type: "button", textContent, onclick, className });
+  const button = (text, onclick, className = "") => el("button", { type: "button", onclick, className }, text);
 
   const log = el("div", { className: "chat-log", role: "region", "aria-label": "Conversation", tabIndex: 0 });
   const starters = el("div", { className: "chat-starters", role: "group", "aria-label": "Suggested questions" });
@@ -31,15 +32,15 @@
     id: "chat-question", rows: 2, maxLength: MAX_CHARS,
     placeholder: "Ask a question about this article", "aria-describedby": "chat-hint",
   });
-  const send = el("button", { className: "chat-send", textContent: "Send" });
+  const send = el("button", "chat-send", "Send");
   const stop = button("Stop", () => { stopAnswer(); input.focus(); }, "chat-stop");
   const copy = button("Copy answer", copyAnswer);
   const clear = button("Clear conversation", clearConversation);
   const live = el("div", { className: "visually-hidden", "aria-live": "polite" });
-  const form = el("form", { className: "chat-form" },
-    el("label", { htmlFor: "chat-question", textContent: "Your question" }), input,
-    el("div", { className: "chat-actions" }, send, stop, copy, clear),
-    el("p", { id: "chat-hint", className: "chat-hint", textContent: "Enter sends, Shift+Enter adds a line, Esc stops." }));
+  const form = el("form", "chat-form",
+    el("label", { htmlFor: "chat-question" }, "Your question"), input,
+    el("div", "chat-actions", send, stop, copy, clear),
+    el("p", { id: "chat-hint", className: "chat-hint" }, "Enter sends, Shift+Enter adds a line, Esc stops."));
   root.append(log, starters, form, live);
   root.classList.add("chat-ready");
   for (const q of starterQuestions()) starters.append(button(q, () => { input.focus(); ask(q); }));
@@ -122,10 +123,10 @@
   async function ask(question) {
     if (ctrl) return;
     if (question != null) {
-      const prev = messages[messages.length - 1];
+      const prev = messages.at(-1);
       messages.push({ role: "user", content: question });
       if (prev) paint(prev); // its Retry button goes
-      log.append(turnView(messages[messages.length - 1]));
+      log.append(turnView(messages.at(-1)));
     }
     const body = JSON.stringify({ article: SLUG, messages: outgoing() });
     const msg = { role: "assistant", content: "", status: "streaming" };
@@ -228,7 +229,7 @@
     if (!ctrl) return;
     ctrl.abort();
     ctrl = null;
-    const msg = messages[messages.length - 1];
+    const msg = messages.at(-1);
     if (msg.status == "streaming") {
       msg.status = "stopped";
       paint(msg);
@@ -266,20 +267,20 @@
 
   /* ---- rendering ---- */
   function turnView(msg) {
-    const v = el("div", { className: "chat-turn chat-user" });
+    const v = el("div", "chat-turn chat-user");
     views.set(msg, v);
-    if (msg.role == "user") v.append(who("You"), el("p", { className: "chat-text", textContent: msg.content }));
+    if (msg.role == "user") v.append(who("You"), el("p", "chat-text", msg.content));
     else paint(msg);
     return v;
   }
   function who(text) {
-    return el("p", { className: "chat-who", textContent: text });
+    return el("p", "chat-who", text);
   }
   function paint(msg) {
     const v = views.get(msg);
     if (msg.role != "assistant") return;
     v.className = "chat-turn chat-bot is-" + msg.status;
-    const parts = [who(msg.backend == "offline" ? OFFLINE : "Answer"), el("div", { className: "chat-answer" }),
+    const parts = [who(msg.backend == "offline" ? OFFLINE : "Answer"), el("div", "chat-answer"),
       noteView(msg), sourcesView(msg.sources)];
     v.replaceChildren(...parts.filter(Boolean));
     paintAnswer(msg);
@@ -290,19 +291,19 @@
     if (stick) log.scrollTop = log.scrollHeight;
   }
   function noteView(msg) {
-    const note = (text, ...kids) => el("p", { className: "chat-note", textContent: text }, ...kids);
+    const note = (text, ...kids) => el("p", "chat-note", text, ...kids);
     if (msg.status == "streaming") return note("Answering…");
     if (msg.status == "stopped") return note("Stopped: this answer is incomplete.");
     if (msg.status != "error") return null;
     const p = note((msg.content ? "Incomplete answer. " : "") + msg.error + " ");
     p.classList.add("chat-error");
-    if (msg == messages[messages.length - 1]) p.append(button("Retry", retry));
+    if (msg == messages.at(-1)) p.append(button("Retry", retry));
     return p;
   }
   function sourcesView(sources) {
     const links = (Array.isArray(sources) ? sources : [])
       .map((s) => s?.url && link(String(s.url), s.heading || s.title || s.url)).filter(Boolean);
-    return links.length ? el("div", { className: "chat-sources" }, el("p", { textContent: "Sources" }),
+    return links.length ? el("div", "chat-sources", el("p", null, "Sources"),
       el("ul", null, ...links.map((a) => el("li", null, a)))) : null;
   }
   /** A link for an http(s) URL or a section of this page; null for anything else (javascript:, data:, ...). */
@@ -315,10 +316,10 @@
     const here = path(url) == path(location);
     const target = document.getElementById(id) || (here && !id ? body : null);
     if (target && (href[0] == "#" || here || body?.contains(target))) {
-      return el("a", { href: "#" + target.id, textContent: label });
+      return el("a", { href: "#" + target.id }, label);
     }
     if (href[0] == "#" || !/^https?:$/.test(url.protocol)) return null;
-    return el("a", { href: url.href, textContent: label, rel: "noopener nofollow" });
+    return el("a", { href: url.href, rel: "noopener nofollow" }, label);
   }
   function flash(target) {
     const reduce = matchMedia("(prefers-reduced-motion: reduce)").matches;
@@ -342,12 +343,12 @@
       if ((m = /^\s*(`{3,}|~{3,})/.exec(line))) {
         const code = [];
         while (++i < lines.length && !lines[i].trim().startsWith(m[1])) code.push(lines[i]);
-        out.push(el("pre", null, el("code", { textContent: code.join("\n") })));
+        out.push(el("pre", null, el("code", null, code.join("\n"))));
         block = list = null;
       } else if (!line.trim()) {
         block = list = null;
       } else if ((m = /^\s{0,3}#{1,6}\s+(.*)/.exec(line))) {
-        out.push(inline(el("p", { className: "chat-h" }), m[1]));
+        out.push(inline(el("p", "chat-h"), m[1]));
         block = list = null;
       } else if ((m = /^\s*(?:[-*+]|(\d{1,9})[.)])\s+(.*)/.exec(line))) {
         const tag = m[1] ? "OL" : "UL";
@@ -371,7 +372,7 @@
     for (const m of text.matchAll(INLINE)) {
       parent.append(text.slice(at, m.index));
       at = m.index + m[0].length;
-      if (m[1]) parent.append(el("code", { textContent: m[1] }));
+      if (m[1]) parent.append(el("code", null, m[1]));
       else if (m[2]) parent.append(inline(el("strong"), m[2]));
       else if (m[3]) parent.append(inline(el("em"), m[3]));
       else parent.append(link(m[5], m[4]) || m[0]);
