@@ -19,7 +19,9 @@ def test_article_page_has_everything_a_reader_expects(built) -> None:
     assert doc.xpath("//meta[@name='description']/@content") == ["Why people celebrate."]
     assert doc.xpath("string(//p[@class='byline'])").split() == [
         "By", "Ada", "Marsh", "14", "March", "2026", "Updated", "2", "October", "2026", "1", "min", "read",
+        "Ask", "about", "this", "article",
     ]
+    assert doc.xpath("//a[@class='ask-link']/@href") == ["#ask"]
     assert doc.xpath("//ul[@class='tags']//a/@href") == ["../tags/culture/", "../tags/festivals/"]
     assert doc.xpath("//p[@class='kicker']/a/@href") == ["../categories/culture/"]
     assert doc.xpath("//nav[@class='toc']//a/@href") == ["#history", "#ancient-times", "#types", "#references"]
