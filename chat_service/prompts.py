@@ -77,6 +77,7 @@ def offline_answer(context: Context, question: str) -> list[str]:
         )
     pieces = [intro]
     for section in context.sources:
-        pieces.append(f"From “{section.heading}” ({article.url(section)}):\n")
+        # A markdown link to the anchor: the reader is on the article's page, where the panel makes it a link.
+        pieces.append(f"From [{section.heading}](#{section.anchor}):\n")
         pieces.append(_quote(_best_paragraph(section, question)) + "\n\n")
     return pieces

@@ -31,7 +31,7 @@ def test_offline_answer_quotes_passages_with_links():
     text = "".join(offline_answer(context_for("Who profits from the holiday season?"), "holiday season"))
     assert "quotes from the article, not an AI answer" in text
     assert (
-        "From “Economic impact” (/celebration/#economic-impact):\n> Retailers depend on the holiday season"
+        "From [Economic impact](#economic-impact):\n> Retailers depend on the holiday season"
         in text
     )
 
@@ -39,4 +39,4 @@ def test_offline_answer_quotes_passages_with_links():
 def test_offline_answer_says_when_nothing_matches():
     text = "".join(offline_answer(context_for("quantum chromodynamics"), "quantum chromodynamics"))
     assert "the article may not cover it" in text
-    assert "(/celebration/#)" in text
+    assert "From [Celebration](#):" in text
