@@ -39,12 +39,15 @@ def build(
     finalize: Callable[[Path], None] | None = None,
     cache: BuildCache | None = None,
     workers: int = 1,
+    in_place: bool = False,
 ) -> BuildResult:
     """Build the site; raise BuildFailed with every content error, leaving ``out_dir`` untouched.
 
     ``search`` runs the Pagefind indexer on the new site before it replaces ``out_dir``; ``finalize`` is one
     more step on the new folder. A ``cache`` from the previous build skips parsing unchanged articles and
     rendering unchanged pages; it is updated in place. ``workers`` > 1 forks that many processes.
+    ``in_place`` (the dev server's mode) updates the last build's ``out_dir`` file by file instead of
+    replacing it whole: errors still stop the build before anything is written.
     """
     started = time.perf_counter()
     cache = cache if cache is not None else BuildCache(version=code_version())
@@ -74,12 +77,17 @@ def build(
         files += old_index  # no page changed: the last index still describes every page
         index_search = False
     try:
-        written = output.write_all(files, out_dir, _steps(index_search, finalize))
+        steps = _steps(index_search, finalize)
+        if in_place and cache.out_dir == str(out_dir.resolve()) and out_dir.is_dir():
+            written = output.write_in_place(files, out_dir, cache.outputs, steps)
+        else:
+            written = output.write_all(files, out_dir, steps)
     except SiteError as exc:
         raise BuildFailed([exc]) from None
     except search_index.SearchIndexError as exc:
         raise BuildFailed([SearchError(SEARCH_INDEX, None, str(exc))]) from None
     cache.out_dir, cache.pages = str(out_dir.resolve()), {p.path: p.key for p in plans}
+    cache.outputs = [f.path for f in files]
     elapsed = round((time.perf_counter() - started) * 1000)
     return BuildResult(
         articles=len(site.articles),
@@ -101,11 +109,23 @@ def check_site(content_dir: Path, *, drafts: bool = False) -> list[SiteError]:
 def load_articles(
     content_dir: Path, label: str, cache: BuildCache | None = None, workers: int = 1
 ) -> list[Article]:
-    """Read and parse every article (reusing cached ones whose text is unchanged); collect every error."""
+    """Read and parse every article (reusing cached ones whose file or text is unchanged); collect every error."""
     known = cache.articles if cache else {}
-    sources = [content.read_source(content_dir, path) for path in content.find_sources(content_dir)]
-    digests = [source_digest(s) for s in sources]
-    todo = [partial(_parse, s, label) for s, d in zip(sources, digests, strict=True) if d not in known]
+    stamps = cache.stamps if cache else {}
+    new_stamps: dict[str, tuple[int, int, str]] = {}
+    digests, todo = [], []
+    for path in content.find_sources(content_dir):
+        rel, (mtime, size) = path.relative_to(content_dir).as_posix(), content.file_stamp(path)
+        old = stamps.get(rel)
+        if old and old[:2] == (mtime, size) and old[2] in known:
+            digest = old[2]
+        else:
+            source = content.read_source(content_dir, path)
+            digest = source_digest(source)
+            if digest not in known:
+                todo.append(partial(_parse, source, label))
+        digests.append(digest)
+        new_stamps[rel] = (mtime, size, digest)
     results = run_all(todo, workers)
     parsed = {r.digest: r for r in results if isinstance(r, Article)}
     errors: list[SiteError] = [r for r in results if isinstance(r, SiteError)]
@@ -114,7 +134,7 @@ def load_articles(
     if errors:
         raise BuildFailed(errors)
     if cache is not None:
-        cache.articles = {a.digest: a for a in articles}
+        cache.articles, cache.stamps = {a.digest: a for a in articles}, new_stamps
     return articles
 
 

@@ -52,6 +52,12 @@ def read_static(content_dir: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
+def file_stamp(path: Path) -> tuple[int, int]:
+    """A file's modification time (ns) and size: what tells a build that it may have changed."""
+    stat = path.stat()
+    return stat.st_mtime_ns, stat.st_size
+
+
 def read_source(content_dir: Path, path: Path) -> Source:
     """Read one article file, with universal newlines."""
     return Source(path=path.relative_to(content_dir).as_posix(), text=path.read_text(encoding="utf-8"))

@@ -64,6 +64,32 @@ def write_all(
     return len(files)
 
 
+def write_in_place(
+    files: Iterable[OutputFile],
+    out_dir: Path,
+    previous: Iterable[str],
+    finalize: Callable[[Path], None] | None = None,
+) -> int:
+    """Update ``out_dir`` file by file: write what changed (each file atomically), delete what is gone.
+
+    For the dev server, where a rebuild must cost what changed rather than the size of the site.
+    """
+    files = check_paths(files)
+    current = {f.path for f in files}
+    for file in files:
+        target = out_dir / file.path
+        if file.link_from is not None:
+            if file.link_from.resolve() != target.resolve():
+                _replace(target, file.link_from.read_bytes())
+        elif not _same(target, file.data):
+            _replace(target, file.data)
+    for path in set(previous) - current:
+        _remove(out_dir, out_dir / path)
+    if finalize:
+        finalize(out_dir)
+    return len(files)
+
+
 def previous_files(out_dir: Path, folder: str) -> list[OutputFile]:
     """The files below ``out_dir/folder`` as the last build left them, to carry into the next one unchanged."""
     root = out_dir / folder
@@ -74,6 +100,30 @@ def previous_files(out_dir: Path, folder: str) -> list[OutputFile]:
         for p in sorted(root.rglob("*"))
         if p.is_file()
     ]
+
+
+def _same(target: Path, data: bytes) -> bool:
+    try:
+        return target.stat().st_size == len(data) and target.read_bytes() == data
+    except OSError:
+        return False
+
+
+def _replace(target: Path, data: bytes) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=target.parent)
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, target)
+
+
+def _remove(root: Path, target: Path) -> None:
+    target.unlink(missing_ok=True)
+    folder = target.parent
+    while folder != root and folder.is_dir() and not any(folder.iterdir()):
+        folder.rmdir()
+        folder = folder.parent
 
 
 def _link(source: Path, target: Path) -> None:

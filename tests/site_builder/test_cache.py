@@ -75,3 +75,32 @@ def test_parallel_build_matches_a_serial_one(tmp_path: Path, site) -> None:
     build(content, tmp_path / "serial")
     build(content, tmp_path / "parallel", workers=2)
     assert snapshot(tmp_path / "serial") == snapshot(tmp_path / "parallel")
+
+
+def test_in_place_updates_write_what_changed_and_remove_what_is_gone(tmp_path: Path, site) -> None:
+    content = site({"celebration.md": ARTICLE, "light.md": LIGHT})
+    cache = BuildCache()
+    out = tmp_path / "dist"
+    build(content, out, cache=cache, in_place=True)
+    untouched = (out / "celebration" / "index.html").stat().st_ino
+    (content / "light.md").unlink()
+    build(content, out, cache=cache, in_place=True)
+    assert not (out / "light").exists()
+    build(content, tmp_path / "fresh")
+    assert snapshot(out) == snapshot(tmp_path / "fresh")
+    assert (out / "celebration" / "index.html").stat().st_ino != untouched  # its See also lost an entry
+    before = (out / "404.html").stat().st_ino
+    build(content, out, cache=cache, in_place=True)
+    assert (out / "404.html").stat().st_ino == before  # unchanged files are not rewritten
+
+
+def test_an_unchanged_file_is_not_read_again(tmp_path: Path, site, monkeypatch) -> None:
+    content = site({"celebration.md": ARTICLE, "light.md": LIGHT})
+    cache = BuildCache()
+    build(content, tmp_path / "dist", cache=cache)
+    read: list[str] = []
+    original = __import__("site_builder.content", fromlist=["read_source"]).read_source
+    monkeypatch.setattr("site_builder.content.read_source", lambda d, p: read.append(p.name) or original(d, p))
+    (content / "light.md").write_text((content / "light.md").read_text() + "\nMore.\n")
+    build(content, tmp_path / "dist", cache=cache)
+    assert read == ["light.md"]
