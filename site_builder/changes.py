@@ -42,17 +42,25 @@ class Reload:
 def snapshot(out_dir: Path, previous: Mapping[str, Stamp]) -> dict[str, Stamp]:
     """Every file below ``out_dir`` with its digest; a file whose size and mtime are unchanged is not read again."""
     stamps: dict[str, Stamp] = {}
-    for folder, _, names in os.walk(out_dir):
-        for name in names:
-            path = os.path.join(folder, name)
-            key = os.path.relpath(path, out_dir).replace(os.sep, "/")
-            stat = os.stat(path)
+    if out_dir.is_dir():
+        _scan(str(out_dir), "", previous, stamps)
+    return stamps
+
+
+def _scan(folder: str, prefix: str, previous: Mapping[str, Stamp], stamps: dict[str, Stamp]) -> None:
+    # scandir and string keys: this runs after every rebuild over thousands of files, mostly only stat()ing them.
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            key = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                _scan(entry.path, key + "/", previous, stamps)
+                continue
+            stat = entry.stat()
             old = previous.get(key)
-            if old and old[:2] == (stat.st_size, stat.st_mtime_ns):
+            if old and old[0] == stat.st_size and old[1] == stat.st_mtime_ns:
                 stamps[key] = old
             else:
-                stamps[key] = (stat.st_size, stat.st_mtime_ns, _digest(path))
-    return stamps
+                stamps[key] = (stat.st_size, stat.st_mtime_ns, _digest(entry.path))
 
 
 def compare(old: Mapping[str, Stamp], new: Mapping[str, Stamp]) -> OutputChanges:
