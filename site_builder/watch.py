@@ -7,8 +7,6 @@ rebuild thread waits until saves stop for a moment, then builds and publishes th
 
 from __future__ import annotations
 
-import importlib
-import inspect
 import os
 import re
 import signal
@@ -24,6 +22,7 @@ from watchdog.observers import Observer
 
 from . import assets, changes, config, render
 from .build import build
+from .cache import BuildCache, code_version
 from .devserver import DevServer, ReloadHub
 from .errors import BuildFailed, SiteError
 
@@ -235,7 +234,8 @@ class Rebuilder:
         self.server = server
         self.echo = echo
         self._stamps: dict[str, changes.Stamp] = {}
-        self._options = _cache_option()
+        # One cache for the whole session: a save re-parses and re-renders only what it affects.
+        self._cache = BuildCache(version=code_version())
         if out_dir.is_dir():
             self._stamps = changes.snapshot(out_dir, {})
 
@@ -245,7 +245,9 @@ class Rebuilder:
             assets._theme_assets.cache_clear()  # the theme's CSS and JS are read once per process
         started = time.perf_counter()
         try:
-            result = build(self.content_dir, self.out_dir, drafts=self.drafts, search=False, **self._options)
+            result = build(
+                self.content_dir, self.out_dir, drafts=self.drafts, search=False, cache=self._cache
+            )
         except BuildFailed as failed:
             return self._failed([str(error) for error in failed.errors])
         except Exception:
@@ -271,15 +273,6 @@ class Rebuilder:
             self.echo(error, True)
         self.echo(f"Build failed with {len(errors)} error(s); still serving the last good build.", True)
         self.hub.publish_failure(errors)
-
-
-def _cache_option() -> dict[str, object]:
-    # One build cache kept in memory for the whole session, so that a save re-renders only what it affects.
-    # Looked up rather than imported: it arrives with site_builder.cache and build(cache=...).
-    if "cache" not in inspect.signature(build).parameters:
-        return {}
-    module = importlib.import_module(f"{__package__}.cache")
-    return {"cache": module.BuildCache(version=module.code_version())}
 
 
 def _base_path(content_dir: Path, current: str) -> str:
