@@ -246,7 +246,12 @@ class Rebuilder:
         started = time.perf_counter()
         try:
             result = build(
-                self.content_dir, self.out_dir, drafts=self.drafts, search=False, cache=self._cache
+                self.content_dir,
+                self.out_dir,
+                drafts=self.drafts,
+                search=False,
+                cache=self._cache,
+                in_place=True,
             )
         except BuildFailed as failed:
             return self._failed([str(error) for error in failed.errors])
