@@ -107,11 +107,16 @@ def measure_direct(upstream: int, streams: int, options: list[str]) -> dict[str,
 
 
 def measure_service(
-    upstream: tuple[int, int], streams: int, options: list[str], environ: dict[str, str], log: Path
+    upstream: tuple[int, int],
+    streams: int,
+    options: list[str],
+    environ: dict[str, str],
+    log: Path,
+    python: str,
 ) -> dict[str, object]:
     """Start a fresh service, warm it up, then run the load through it while sampling its RSS and CPU."""
     upstream_pid, upstream_port = upstream
-    process, port = chat_procs.start_service(environ, log)
+    process, port = chat_procs.start_service(environ, log, python)
     try:
         chat_procs.warm_up(
             port, {"article": "lanterns", "messages": [{"role": "user", "content": "warm up bench-id-warm"}]}
@@ -244,6 +249,12 @@ def table(report: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 and 100 streams, fewer repetitions")
+    parser.add_argument(
+        "--service-python",
+        default=sys.executable,
+        help="the Python that runs the service (default: this one)",
+    )
+    parser.add_argument("--out", type=Path, default=RESULTS, help="where to write chat.md and chat.json")
     args = parser.parse_args()
     chat_procs.raise_fd_limit()
     started = time.monotonic()
@@ -263,7 +274,12 @@ def main() -> int:
                 print(f"chat bench: {streams} concurrent streams ...", file=sys.stderr, flush=True)
                 direct = measure_direct(upstream_port, streams, options)
                 service = measure_service(
-                    (upstream.pid, upstream_port), streams, options, environ, Path(temp) / "service.log"
+                    (upstream.pid, upstream_port),
+                    streams,
+                    options,
+                    environ,
+                    Path(temp) / "service.log",
+                    args.service_python,
                 )
                 rows.append(summarize(streams, direct, service))
         finally:
@@ -279,10 +295,10 @@ def main() -> int:
         "rows": rows,
     }
     report["targets"] = verdicts(rows)
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    args.out.mkdir(parents=True, exist_ok=True)
     markdown = table(report)
-    (RESULTS / "chat.md").write_text(markdown, encoding="utf-8")
-    (RESULTS / "chat.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+    (args.out / "chat.md").write_text(markdown, encoding="utf-8")
+    (args.out / "chat.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
     print(markdown)
     return 0
 

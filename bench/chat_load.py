@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import re
 import resource
 import time
 from collections import Counter
@@ -26,6 +27,7 @@ MARKERS = {  # target -> (one token, the end of a stream, an error event)
     "service": (b"event: token\n", b"event: done\n", b"event: error\n"),
     "direct": (b'"delta":{"content":', b"data: [DONE]", b'"error":'),
 }
+_CODE = re.compile(rb'"code":"?([\w]+)')
 TAIL = max(len(marker) for markers in MARKERS.values() for marker in markers)
 
 
@@ -73,7 +75,8 @@ class Reader(asyncio.Protocol):
         if end in text:
             self._finish("ok")
         elif error in text:
-            self._finish("error_event")
+            found = _CODE.search(text)
+            self._finish("error_event:" + (found.group(1).decode() if found else "?"))
 
     def _finish(self, outcome: str) -> None:
         if not self.outcome.done():

@@ -88,12 +88,14 @@ def get_json(port: int, path: str, timeout: float = 5.0) -> tuple[int, object]:
         connection.close()
 
 
-def start_service(environ: dict[str, str], log_path: Path) -> tuple[subprocess.Popen[bytes], int]:
+def start_service(
+    environ: dict[str, str], log_path: Path, python: str = sys.executable
+) -> tuple[subprocess.Popen[bytes], int]:
     """Start `python -m chat_service` on a free port; return once /healthz answers (at most 20 s)."""
     port = free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "chat_service", "--port", str(port)],
+            [python, "-m", "chat_service", "--port", str(port)],
             env={**os.environ, **environ},
             stdout=log,
             stderr=subprocess.STDOUT,

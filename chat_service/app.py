@@ -87,8 +87,11 @@ async def answer_events(
             yield "token", piece
         yield "done", {"finish_reason": "stop", "usage": None}
         return
-    messages = build_messages(context, request.messages, export.site_title)
-    async with aclosing(state.model.stream_completion(messages)) as upstream:
+    # Passed on, not kept: the prompt (the article's text) need not live as long as the answer.
+    upstream_events = state.model.stream_completion(
+        build_messages(context, request.messages, export.site_title)
+    )
+    async with aclosing(upstream_events) as upstream:
         async for item in upstream:
             if isinstance(item, Finish):
                 yield "done", {"finish_reason": item.finish_reason, "usage": item.usage}

@@ -4,18 +4,23 @@ One `ModelClient` (one `AsyncOpenAI`) lives as long as the app. `stream_completi
 text deltas and then one `Finish`; any failure becomes an `UpstreamError` with a stable code and a message
 fit for a reader, while the details go to the operator's log (with the API key redacted).
 
-Chunks are read as plain dicts (`cast_to=object` through the SDK's documented `client.post()`), not as
-pydantic models: this is the per-token hot path, and we need three fields of each chunk. Retries are off:
-replaying a streamed request would pay twice for the same answer and delay the reader.
+The SDK sends the request (`client.post(..., stream=True)`: auth, headers, status errors), and we read the
+events from its response's bytes ourselves: this is the per-token hot path, where the SDK's line-by-line
+SSE decoder and per-event objects cost more than the rest of the service together, and we need three
+fields of each chunk. Transport errors are mapped to the SDK's exception types, as the SDK's own stream
+would. Retries are off: replaying a streamed request would pay twice for the same answer and delay the reader.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import ssl
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import anyio
+import httpx2
 import openai
 from openai import AsyncOpenAI, AsyncStream, Timeout
 
@@ -28,6 +33,7 @@ OPENAI_URL = "https://api.openai.com/v1"
 # Local servers (Ollama, vLLM, llama.cpp) need no key, but the SDK requires one to build a request.
 NO_KEY = "no-key-configured"
 _USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+DRAIN_SECONDS = 1.0  # after [DONE], how long to wait for the body to end, so the connection can be reused
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +61,51 @@ def _read_chunk(chunk: object) -> tuple[str | None, str | None, object]:
         if not isinstance(content, str | None) or not isinstance(finish_reason, str | None):
             raise _BadChunk("chunk has a non-string content or finish_reason")
     return content, finish_reason, chunk.get("usage")
+
+
+def _event_data(event: bytes) -> bytes | None:
+    """The data of one server-sent event (its `data:` lines joined), or None for a comment or no data."""
+    if event.startswith(b"data: ") and b"\n" not in event:
+        return event[6:]  # the usual shape: one data line
+    lines = [line[5:] for line in event.split(b"\n") if line.startswith(b"data:")]
+    return b"\n".join(line[1:] if line.startswith(b" ") else line for line in lines) if lines else None
+
+
+async def sse_data(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
+    """The data of each server-sent event in a byte stream; comments, `event:` and `id:` fields skipped."""
+    buffer = b""
+    async for chunk in chunks:
+        buffer += chunk
+        if b"\r" in buffer:
+            # CRLF and CR end lines too; a CR at the very end may be half of a CRLF split across reads.
+            held = buffer.endswith(b"\r")
+            buffer = buffer[:-1] if held else buffer
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n") + (b"\r" if held else b"")
+        *events, buffer = buffer.split(b"\n\n")
+        for event in events:
+            data = _event_data(event)
+            if data is not None:
+                yield data
+
+
+def _stream_error(chunk: dict[str, object], request: httpx2.Request) -> openai.APIError:
+    """An `{"error": ...}` event, as the SDK's own stream reports it."""
+    error = chunk["error"]
+    message = error.get("message") if isinstance(error, dict) else None
+    if not isinstance(message, str) or not message:
+        message = "An error occurred during streaming"
+    return openai.APIError(message=message, request=request, body=error)
+
+
+def _transport_error(error: Exception, request: httpx2.Request) -> openai.OpenAIError:
+    """A failure while reading the body, mapped as the SDK maps it (its cause kept, for _timeout_error)."""
+    mapped: openai.OpenAIError
+    if isinstance(error, httpx2.TimeoutException):
+        mapped = openai.APITimeoutError(request=request)
+    else:
+        mapped = openai.APIConnectionError(request=request)
+    mapped.__cause__ = error
+    return mapped
 
 
 def _usage(raw: object) -> dict[str, int] | None:
@@ -98,6 +149,16 @@ def redact(text: str, secret: Secret | None) -> str:
     return text.replace(secret.reveal(), "[redacted]")
 
 
+async def _drain(events: AsyncIterator[bytes]) -> None:
+    """Read what follows [DONE] (normally nothing) so that the connection goes back to the pool."""
+    with anyio.move_on_after(DRAIN_SECONDS):
+        try:
+            async for _ in events:
+                pass
+        except (httpx2.RequestError, ssl.SSLError, anyio.EndOfStream):
+            pass  # the answer is complete: a broken ending only costs the connection
+
+
 class ModelClient:
     """One AsyncOpenAI client with explicit timeouts; close it with `aclose()`."""
 
@@ -136,24 +197,35 @@ class ModelClient:
             )
         except (openai.OpenAIError, ValueError) as error:
             raise self._fail(error) from error
+        response = stream.response
+        del body, messages, stream  # the prompt is sent: don't hold it for the whole answer
         try:
-            async for item in self._read(stream):
+            async for item in self._read(response):
                 yield item
         finally:
             # Shielded: when the reader's task is cancelled, closing must still reach the socket.
             with anyio.CancelScope(shield=True):
-                await stream.close()
+                await response.aclose()
 
-    async def _read(self, stream: AsyncStream[object]) -> AsyncIterator[str | Finish]:
+    async def _read(self, response: httpx2.Response) -> AsyncIterator[str | Finish]:
         finish_reason: str | None = None
         usage: object = None
+        events = sse_data(response.aiter_bytes())
         try:
-            async for chunk in stream:
+            async for data in events:
+                if data.startswith(b"[DONE]"):
+                    await _drain(events)
+                    break
+                chunk = json.loads(data)
+                if isinstance(chunk, dict) and chunk.get("error"):
+                    raise _stream_error(chunk, response.request)
                 content, reason, chunk_usage = _read_chunk(chunk)
                 if content:
                     yield content
                 finish_reason = reason or finish_reason
                 usage = chunk_usage or usage
+        except (httpx2.RequestError, ssl.SSLError, anyio.EndOfStream) as error:
+            raise self._fail(_transport_error(error, response.request)) from error
         except (openai.OpenAIError, ValueError) as error:
             raise self._fail(error) from error
         yield Finish(finish_reason, _usage(usage))
