@@ -12,7 +12,7 @@ from . import assets, catalog, check, config, content, feeds, knowledge, output,
 from . import search as search_index
 from .cache import BuildCache, code_version
 from .errors import BuildFailed, SearchError, SiteError
-from .model import Article, OutputFile, Source
+from .model import Article, OutputFile, Site, SiteConfig, Source
 from .parse import parse_article, source_digest
 from .workers import run_all
 
@@ -54,7 +54,7 @@ def build(
     label = content_dir.as_posix().rstrip("/") or "."
     settings = config.load_config(content_dir)
     articles = load_articles(content_dir, label, cache, workers)
-    site = catalog.assemble(settings, articles, drafts)
+    site = assemble_cached(settings, articles, drafts, cache)
     warnings = check.find_problems(site, content_dir, label) if strict else catalog.check_links(site, label)
     if strict and warnings:
         raise BuildFailed(warnings)
@@ -97,6 +97,15 @@ def build(
         milliseconds=elapsed,
         warnings=tuple(warnings),
     )
+
+
+def assemble_cached(settings: SiteConfig, articles: list[Article], drafts: bool, cache: BuildCache) -> Site:
+    """catalog.assemble(), reusing the related-articles map when no article's relatedness inputs changed."""
+    key = catalog.relatedness_key(articles, drafts)
+    site = catalog.assemble(settings, articles, drafts, cache.related if key == cache.related_key else None)
+    cache.related_key = key
+    cache.related = {slug: tuple(a.slug for a in rel) for slug, rel in site.related.items()}
+    return site
 
 
 def check_site(content_dir: Path, *, drafts: bool = False) -> list[SiteError]:

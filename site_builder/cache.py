@@ -28,6 +28,8 @@ class BuildCache:
     outputs: list[str] = field(default_factory=list)
     # source path -> (mtime_ns, size, digest): an unchanged file is not even read again
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)
+    related_key: str = ""
+    related: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @lru_cache(maxsize=1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import math
 import re
@@ -16,8 +17,16 @@ TAG_WEIGHT = 2.0
 MAX_POSTINGS = 60
 
 
-def assemble(config: SiteConfig, articles: Iterable[Article], drafts: bool = False) -> Site:
-    """Build the Site: published articles newest first, with their tag, category and related maps."""
+def assemble(
+    config: SiteConfig,
+    articles: Iterable[Article],
+    drafts: bool = False,
+    related: Mapping[str, tuple[str, ...]] | None = None,
+) -> Site:
+    """Build the Site: published articles newest first, with their tag, category and related maps.
+
+    ``related`` (slug -> related slugs) is a map computed earlier for the same relatedness_key().
+    """
     kept = sorted(
         (a for a in articles if drafts or not a.meta.draft), key=lambda a: (-a.sort_date.toordinal(), a.title)
     )
@@ -28,8 +37,21 @@ def assemble(config: SiteConfig, articles: Iterable[Article], drafts: bool = Fal
         by_slug=by_slug,
         tags=_group(kept, lambda a: a.meta.tags),
         categories=_group(kept, lambda a: (a.meta.category,) if a.meta.category else ()),
-        related=related_articles(kept, by_slug),
+        related=(
+            {slug: tuple(by_slug[r] for r in rel if r in by_slug) for slug, rel in related.items()}
+            if related is not None
+            else related_articles(kept, by_slug)
+        ),
     )
+
+
+def relatedness_key(articles: Iterable[Article], drafts: bool) -> str:
+    """Changes whenever related_articles() could give another answer for these articles."""
+    parts = [
+        (a.slug, a.title, a.meta.date, a.meta.draft, a.meta.tags, a.meta.see_also, a.doc.keywords)
+        for a in articles
+    ]
+    return hashlib.sha1(repr((drafts, parts)).encode(), usedforsecurity=False).hexdigest()
 
 
 def find_duplicates(articles: Sequence[Article], label: str) -> list[SiteError]:

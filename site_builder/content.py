@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -35,13 +36,18 @@ _LISTS = ("tags", "authors", "see_also", "aliases")
 
 def find_sources(content_dir: Path) -> Iterator[Path]:
     """Every article file below content/, skipping names that start with ``_`` or ``.`` and reserved folders."""
-    for path in sorted(content_dir.rglob("*.md")):
-        rel = path.relative_to(content_dir)
-        if rel.parts[0] in RESERVED_DIRS and len(rel.parts) > 1:
-            continue
-        if any(part.startswith(("_", ".")) for part in rel.parts):
-            continue
-        yield path
+    found = []
+    for folder, dirs, names in os.walk(content_dir):
+        rel = os.path.relpath(folder, content_dir)
+        # Pruning in place keeps os.walk out of hidden, private and reserved folders altogether.
+        dirs[:] = [
+            d for d in dirs if not d.startswith(("_", ".")) and not (rel == "." and d in RESERVED_DIRS)
+        ]
+        found += [
+            os.path.join(folder, n) for n in names if n.endswith(".md") and not n.startswith(("_", "."))
+        ]
+    for name in sorted(found):
+        yield Path(name)
 
 
 def read_static(content_dir: Path) -> dict[str, bytes]:

@@ -79,7 +79,7 @@ def write_in_place(
     for file in files:
         target = out_dir / file.path
         if file.link_from is not None:
-            if file.link_from.resolve() != target.resolve():
+            if file.link_from != target:  # both are out_dir / path when the file is already in place
                 _replace(target, file.link_from.read_bytes())
         elif not _same(target, file.data):
             _replace(target, file.data)

@@ -27,6 +27,7 @@ from .errors import TemplateError
 from .markdown import LINK_PREFIX
 from .model import Article, OutputFile, Site
 
+HOME_SIZE = 30  # the newest articles on the home page; the A-Z page lists them all
 THEME_TEMPLATES = Path(__file__).parent / "templates"
 _MARKER = re.compile(rf'href="{LINK_PREFIX}([^"#]*)(#[^"]*)?"')
 
@@ -104,8 +105,9 @@ class Renderer:
             self._list(
                 "index.html",
                 "list.html",
-                site.articles,
+                site.articles[:HOME_SIZE],
                 kind="home",
+                total=len(site.articles),
                 title=site.config.title,
                 description=site.config.description,
             )
@@ -189,7 +191,7 @@ class Renderer:
         **context: Any,
     ) -> PagePlan:
         summary = [
-            (a.slug, a.title, a.meta.description, a.meta.date, a.doc.words, a.doc.summary[:160])
+            (a.slug, a.title, a.meta.description, a.meta.date, _minutes(a, self.site), a.doc.summary[:160])
             for a in articles
         ]
         if grouped:
@@ -338,9 +340,13 @@ def _summary(article: Article, urls: Urls, site: Site) -> dict[str, Any]:
         "url": urls(article.url),
         "description": article.meta.description or _shorten(article.doc.summary, 160),
         "date": article.meta.date,
-        "minutes": max(1, math.ceil(article.doc.words / site.config.words_per_minute)),
+        "minutes": _minutes(article, site),
         "category": article.meta.category,
     }
+
+
+def _minutes(article: Article, site: Site) -> int:
+    return max(1, math.ceil(article.doc.words / site.config.words_per_minute))
 
 
 def _asset_urls(assets: Mapping[str, str], urls: Urls) -> Callable[[str], str]:

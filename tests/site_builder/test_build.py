@@ -185,3 +185,13 @@ def test_failed_build_leaves_the_previous_output_untouched(tmp_path: Path, site)
     after = {p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()}
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["content", "dist"]
+
+
+def test_home_shows_the_newest_and_links_to_all(tmp_path: Path, site) -> None:
+    files = {f"a{i:02d}.md": f"---\ntitle: Article {i:02d}\ndate: 2026-01-{i % 28 + 1:02d}\n---\nText." for i in range(35)}
+    build(site(files), tmp_path / "dist")
+    home = page(tmp_path / "dist", "index.html")
+    assert len(home.xpath("//ol[@class='cards']/li")) == 30
+    assert home.xpath("//p[@class='more']/a/@href") == ["articles/"]
+    assert "All 35 articles" in home.xpath("string(//p[@class='more'])")
+    assert len(page(tmp_path / "dist", "articles/index.html").xpath("//ul[@class='az']/li")) == 35

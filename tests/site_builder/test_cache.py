@@ -104,3 +104,16 @@ def test_an_unchanged_file_is_not_read_again(tmp_path: Path, site, monkeypatch) 
     (content / "light.md").write_text((content / "light.md").read_text() + "\nMore.\n")
     build(content, tmp_path / "dist", cache=cache)
     assert read == ["light.md"]
+
+
+def test_a_body_edit_reuses_related_articles_and_still_matches_a_fresh_build(tmp_path: Path, site) -> None:
+    content = site({"celebration.md": ARTICLE, "light.md": LIGHT})
+    cache = BuildCache()
+    build(content, tmp_path / "dist", cache=cache)
+    key = cache.related_key
+    (content / "light.md").write_text((content / "light.md").read_text().replace("Lamps.", "Lamps and oil."))
+    result = build(content, tmp_path / "dist", cache=cache)
+    assert cache.related_key == key
+    assert result.rendered == ("light/index.html",)
+    build(content, tmp_path / "fresh")
+    assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
