@@ -62,7 +62,7 @@
   });
   root.addEventListener("click", (e) => {
     const a = e.target.closest("a[href^='#']");
-    const t = a && document.getElementById(decodeURIComponent(a.hash.slice(1)));
+    const t = a && document.getElementById(fragment(a.hash));
     if (!t) return;
     e.preventDefault();
     history.pushState(null, "", a.hash);
@@ -256,6 +256,8 @@
   }
   function clearConversation() {
     stopAnswer();
+    cancelAnimationFrame(raf);
+    raf = 0;
     messages = [];
     views.clear();
     log.replaceChildren();
@@ -286,6 +288,7 @@
     paintAnswer(msg);
   }
   function paintAnswer(msg) {
+    if (!views.has(msg)) return; // cleared while a repaint was pending
     const stick = log.scrollHeight - log.scrollTop - log.clientHeight < 60;
     views.get(msg).children[1].replaceChildren(...markdown(msg.content));
     if (stick) log.scrollTop = log.scrollHeight;
@@ -306,12 +309,16 @@
     return links.length ? el("div", "chat-sources", el("p", null, "Sources"),
       el("ul", null, ...links.map((a) => el("li", null, a)))) : null;
   }
+  /** The id a #hash names; a malformed escape (#%) from a model's answer names nothing rather than throwing. */
+  function fragment(hash) {
+    try { return decodeURIComponent(hash.slice(1)); } catch { return ""; }
+  }
   /** A link for an http(s) URL or a section of this page; null for anything else (javascript:, data:, ...). */
   function link(href, label) {
     let url;
     try { url = new URL(href, location.href); } catch { return null; }
     const body = document.getElementById("article-body");
-    const id = decodeURIComponent(url.hash.slice(1));
+    const id = fragment(url.hash);
     const path = (u) => u.pathname.replace(/index\.html$/, "");
     const here = path(url) == path(location);
     const target = document.getElementById(id) || (here && !id ? body : null);

@@ -51,7 +51,8 @@
       const exact = (page) => page.meta.title?.toLowerCase() === key;
       pages.sort((a, b) => exact(b) - exact(a));
       list.append(...pages.map(item));
-      status.textContent = `${n||"No"} result${n==1?"":"s"} for “${query}”${n>LIMIT?`, first ${LIMIT} shown`:""}`;
+      // No template literal inside another: the theme's minifier drops the space in nested ones.
+      status.textContent = (n || "No") + " result" + (n == 1 ? "" : "s") + " for “" + query + "”" + (n > LIMIT ? ", first " + LIMIT + " shown" : "");
     } catch {
       if (mine === latest) status.textContent = "Search is unavailable.";
     }

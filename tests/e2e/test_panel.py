@@ -183,6 +183,20 @@ def test_untrusted_markup_renders_as_text_and_runs_nothing(chat, open_article):
     assert page.locator(".chat-user .chat-text").text_content() == "<img src=y onerror=alert(2)>"
 
 
+def test_a_malformed_anchor_in_an_answer_is_text_and_the_panel_survives_a_reload(chat, open_article):
+    chat.queue(Reply(chunks=answer("See [this](#%) and [that](#%E0%A4%A).", sources=[HISTORY])))
+    page = open_article()
+    ask(page, "Anything?")
+    turn = wait_answer(page)
+    hrefs = turn.locator(".chat-answer a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    assert all(h.startswith("#") and page.locator(h).count() == 1 for h in hrefs)  # at worst, the article's top
+    page.reload()
+    assert "See this and that." in wait_answer(page).locator(".chat-answer").text_content()
+    chat.queue(Reply(chunks=answer("Still here.", sources=[HISTORY])))
+    ask(page, "And now?")
+    page.wait_for_function("document.querySelectorAll('.chat-bot').length == 2")
+
+
 def test_stop_ends_the_stream_at_once_and_keeps_the_partial_answer(chat, open_article):
     chat.queue(Reply(chunks=answer("Partial words then more", sources=[HISTORY])[:4], hold=True))
     page = open_article()
