@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,6 +74,8 @@ def build(
         knowledge.chat_export(site),
     ]
     index_search = search
+    if not search and in_place:
+        files += output.previous_files(out_dir, SEARCH_INDEX)  # the dev server keeps the last index, if any
     if search and not rendered and (old_index := output.previous_files(out_dir, SEARCH_INDEX)):
         files += old_index  # no page changed: the last index still describes every page
         index_search = False
@@ -155,7 +158,7 @@ def render_changed(
     kept = {
         p.path
         for p in plans
-        if same_out and cache.pages.get(p.path) == p.key and (out_dir / p.path).is_file()
+        if same_out and cache.pages.get(p.path) == p.key and os.path.isfile(os.path.join(out_dir, p.path))
     }
     todo = [p.render for p in plans if p.path not in kept]
     try:

@@ -14,7 +14,6 @@ from pathlib import Path
 from .model import Article
 
 CACHE_FILE = "folio-build.pickle"
-_PARSE_MODULES = ("content.py", "markdown.py", "model.py", "parse.py", "typography.py")
 
 
 @dataclass(slots=True)
@@ -34,15 +33,15 @@ class BuildCache:
 
 @lru_cache(maxsize=1)
 def code_version() -> str:
-    """A digest of the code and library versions that shape a parsed article."""
+    """A digest of the builder's code, its theme and the library versions: a new version starts afresh."""
     import markdown
     import pygments
     import yaml
 
     digest = hashlib.sha256(f"{markdown.__version__} {pygments.__version__} {yaml.__version__}".encode())
     here = Path(__file__).parent
-    for name in _PARSE_MODULES:
-        digest.update((here / name).read_bytes())
+    for path in sorted([*here.glob("*.py"), *here.glob("templates/*"), *here.glob("static/*")]):
+        digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:16]
 
 

@@ -140,10 +140,12 @@ def slugify(text: str) -> str:
 
 
 def _group(articles: Sequence[Article], keys) -> dict[str, tuple[Article, ...]]:  # type: ignore[no-untyped-def]
+    # "Festivals" and "festivals" are one tag with one page: grouped by URL, named as first spelled.
+    names: dict[str, str] = {}
     groups: dict[str, list[Article]] = defaultdict(list)
     for article in articles:
         for key in keys(article):
-            groups[key].append(article)
+            groups[names.setdefault(slugify(key), key)].append(article)
     return {k: tuple(v) for k, v in sorted(groups.items(), key=lambda kv: kv[0].lower())}
 
 

@@ -283,7 +283,7 @@ class Rebuilder:
 def _base_path(content_dir: Path, current: str) -> str:
     try:
         return config.load_config(content_dir).base_path
-    except (SiteError, OSError):
+    except (SiteError, BuildFailed, OSError):
         return current
 
 

@@ -52,7 +52,7 @@
       pages.sort((a, b) => exact(b) - exact(a));
       list.append(...pages.map(item));
       // No template literal inside another: the theme's minifier drops the space in nested ones.
-      status.textContent = (n || "No") + " result" + (n == 1 ? "" : "s") + " for “" + query + "”" + (n > LIMIT ? ", first " + LIMIT + " shown" : "");
+      status.textContent = (n || "No") + " result" + (n == 1 ? "" : "s") + " for “" + query + "”" + (n > LIMIT ? ", showing " + LIMIT : "");
     } catch {
       if (mine === latest) status.textContent = "Search is unavailable.";
     }

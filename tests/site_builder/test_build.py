@@ -60,7 +60,9 @@ def test_share_correction_helpful_and_chat_mount(built, site) -> None:
 def test_no_chat_endpoint_means_no_panel(built, site) -> None:
     content = site({"a.md": "Text."}, toml='title = "T"\n')
     build(content, content.parent / "dist")
-    assert page(content.parent / "dist", "a/index.html").xpath("//aside[@class='chat']") == []
+    doc = page(content.parent / "dist", "a/index.html")
+    assert doc.xpath("//aside[@class='chat']") == [] and doc.xpath("//a[@class='ask-link']") == []
+    assert not any("chat." in src for src in doc.xpath("//script/@src | //link[@rel='stylesheet']/@href"))
 
 
 def test_site_without_any_front_matter_builds(tmp_path: Path, site) -> None:
@@ -195,3 +197,11 @@ def test_home_shows_the_newest_and_links_to_all(tmp_path: Path, site) -> None:
     assert home.xpath("//p[@class='more']/a/@href") == ["articles/"]
     assert "All 35 articles" in home.xpath("string(//p[@class='more'])")
     assert len(page(tmp_path / "dist", "articles/index.html").xpath("//ul[@class='az']/li")) == 35
+
+
+def test_tags_that_differ_in_case_share_one_page(tmp_path: Path, site) -> None:
+    content = site({"a.md": "---\ntags: [Festivals]\n---\nA.", "b.md": "---\ntags: [festivals]\n---\nB."})
+    build(content, tmp_path / "dist")
+    doc = page(tmp_path / "dist", "tags/festivals/index.html")
+    assert doc.findtext(".//h1") == "Tagged \u201cFestivals\u201d"
+    assert len(doc.xpath("//ol[@class='cards']/li")) == 2

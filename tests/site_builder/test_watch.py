@@ -12,6 +12,7 @@ import re
 import signal
 import socket
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -63,11 +64,13 @@ class EventReader:
 
     def until(self, name: str, check: Callable[[dict[str, Any]], bool] = lambda _: True) -> dict[str, Any]:
         """Skip events until one named ``name`` passes ``check`` (a save may give an extra, empty rebuild)."""
-        while True:
-            got, data = self._queue.get(timeout=WAIT)
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            got, data = self._queue.get(timeout=max(0.01, deadline - time.monotonic()))
             assert got != "closed", "the event stream ended"
             if got == name and check(data):
                 return data
+        raise AssertionError(f"no matching {name!r} event within {WAIT} s")
 
     def join(self) -> None:
         self._thread.join(WAIT)
