@@ -25,7 +25,7 @@ test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check site_builder chat_service tests
+	$(BIN)/ruff check site_builder chat_service tests bench
 
 check: lint test
 
