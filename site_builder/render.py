@@ -11,7 +11,7 @@ import json
 import math
 import re
 import sys
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -79,6 +79,13 @@ class Renderer:
     ) -> None:
         self.site, self.env, self.assets = site, env, assets
         self.by_source = {a.source: a for a in site.articles}
+        # What a list shows of each article, digested once: a list's key then costs a join, not a deep repr.
+        self._summary_keys = {
+            a.slug: _digest(
+                a.slug, a.title, a.meta.description, a.meta.date, _minutes(a, site), a.doc.summary[:160]
+            )
+            for a in site.articles
+        }
         self.digest = _digest(
             code_version,
             repr(site.config),
@@ -190,10 +197,7 @@ class Renderer:
         grouped: bool = False,
         **context: Any,
     ) -> PagePlan:
-        summary = [
-            (a.slug, a.title, a.meta.description, a.meta.date, _minutes(a, self.site), a.doc.summary[:160])
-            for a in articles
-        ]
+        summary = "".join(self._summary_keys[a.slug] for a in articles)
         if grouped:
             context["groups"] = _alphabetical(articles)
         else:
@@ -214,12 +218,6 @@ class Renderer:
 
     def _key(self, *parts: Any) -> str:
         return _digest(self.digest, *parts)
-
-
-def render_pages(site: Site, env: jinja2.Environment, assets: Mapping[str, str]) -> Iterator[OutputFile]:
-    """Render every page (no caching); see Renderer for the planned, cacheable form."""
-    for plan in Renderer(site, env, assets).plans():
-        yield plan.render()
 
 
 def article_view(

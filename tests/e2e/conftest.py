@@ -61,3 +61,15 @@ def new_page(browser):
 def artifacts() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+def article_opener(new_page, url: str):
+    """A function that opens the article at ``url`` in a new page and waits for the chat panel."""
+
+    def open_(**context_options):
+        page = new_page(**context_options)
+        page.goto(url)
+        page.wait_for_selector("aside.chat.chat-ready")
+        return page
+
+    return open_

@@ -21,6 +21,7 @@ from tests.fake_openai import create_app as create_fake
 from tests.servers import serve
 
 from .axe import assert_no_violations
+from .conftest import article_opener
 from .scripted import StaticServer
 from .site import build_site
 from .test_panel import ask, record_growth, wait_answer
@@ -74,14 +75,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
 @pytest.fixture
 def open_article(stack, new_page):
     stack.upstream("ok")
-
-    def open_(**context_options):
-        page = new_page(**context_options)
-        page.goto(stack.article)
-        page.wait_for_selector("aside.chat.chat-ready")
-        return page
-
-    return open_
+    return article_opener(new_page, stack.article)
 
 
 ANSWER = (

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import pytest
 
 from .axe import assert_no_violations
+from .conftest import article_opener
 from .scripted import Reply, ScriptedChat, StaticServer, answer, sse
 from .site import build_site
 
@@ -39,13 +40,7 @@ def chat(harness) -> ScriptedChat:
 
 @pytest.fixture
 def open_article(harness, new_page):
-    def open_(**context_options):
-        page = new_page(**context_options)
-        page.goto(harness.url)
-        page.wait_for_selector("aside.chat.chat-ready")
-        return page
-
-    return open_
+    return article_opener(new_page, harness.url)
 
 
 def ask(page, question: str) -> None:
