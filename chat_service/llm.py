@@ -46,6 +46,10 @@ class _BadChunk(ValueError):
     """A chunk that is valid JSON but not shaped like a chat completion chunk."""
 
 
+class _Truncated(ValueError):
+    """The body ended cleanly but without `[DONE]` or a finish_reason: the answer is incomplete."""
+
+
 def _read_chunk(chunk: object) -> tuple[str | None, str | None, object]:
     if not isinstance(chunk, dict):
         raise _BadChunk("chunk is not a JSON object")
@@ -125,6 +129,10 @@ def _timeout_error(error: openai.APITimeoutError) -> UpstreamError:
 
 def classify_error(error: BaseException) -> UpstreamError:
     """Map an SDK (or chunk-reading) exception to a stable code and a message fit for a reader."""
+    if isinstance(error, _Truncated):
+        return UpstreamError(
+            "upstream_bad_response", "The AI service's answer was cut off before the end. Please try again."
+        )
     if isinstance(error, openai.APITimeoutError):
         return _timeout_error(error)
     if isinstance(error, openai.APIConnectionError):
@@ -210,10 +218,12 @@ class ModelClient:
     async def _read(self, response: httpx2.Response) -> AsyncIterator[str | Finish]:
         finish_reason: str | None = None
         usage: object = None
+        done = False
         events = sse_data(response.aiter_bytes())
         try:
             async for data in events:
                 if data.startswith(b"[DONE]"):
+                    done = True
                     await _drain(events)
                     break
                 chunk = json.loads(data)
@@ -228,6 +238,9 @@ class ModelClient:
             raise self._fail(_transport_error(error, response.request)) from error
         except (openai.OpenAIError, ValueError) as error:
             raise self._fail(error) from error
+        if not done and finish_reason is None:
+            # Either marker proves the answer is whole; without both, a cut-off answer would look complete.
+            raise self._fail(_Truncated("the response ended without [DONE] and without a finish_reason"))
         yield Finish(finish_reason, _usage(usage))
 
     def _fail(self, error: BaseException) -> UpstreamError:

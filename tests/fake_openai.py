@@ -14,14 +14,15 @@ completion. `POST /_control` sets the behaviour for the following requests; each
 fields, a missing field takes its default:
 
     mode   "ok" (default) | "rate_limit" | "server_error" | "stall_headers" | "stall_mid" | "drop_mid"
-           | "malformed" | "error_mid"
+           | "malformed" | "error_mid" | "truncated"
     text   the answer, streamed a word at a time (default "The article says so.")
     delay  seconds before each token: "slow tokens" (default 0)
 
 Faults: `rate_limit` 429 with `Retry-After: 1`; `server_error` 500; `stall_headers` never sends a status
 line; `stall_mid` sends two tokens, then nothing; `drop_mid` sends two tokens, then closes the connection
 in the middle of the body; `malformed` sends a token, then a chunk that is not JSON; `error_mid` sends a
-token, then an `{"error": ...}` event. Stalls last until the client leaves (at most `STALL_SECONDS`).
+token, then an `{"error": ...}` event; `truncated` sends two tokens, then ends the body cleanly with no
+finish_reason and no `[DONE]`. Stalls last until the client leaves (at most `STALL_SECONDS`).
 
 `GET /_stats`: `open_streams` counts responses in progress (stalled ones included) and drops when the
 client disconnects; `requests` counts completion requests; `last_request` is the last one's JSON body
@@ -51,7 +52,9 @@ MODES = (
     "drop_mid",
     "malformed",
     "error_mid",
+    "truncated",
 )
+TOKENS_BEFORE_FAULT = {"stall_mid": 2, "drop_mid": 2, "malformed": 1, "error_mid": 1, "truncated": 2}
 DEFAULT_TEXT = "The article says so."
 STALL_SECONDS = 60.0  # bounded, so a test that forgets to disconnect still ends
 
@@ -121,7 +124,7 @@ class FaultyStream(Response):
             await anyio.sleep(STALL_SECONDS)
         await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
         words = _words(self.state.text)
-        limit = {"stall_mid": 2, "drop_mid": 2, "malformed": 1, "error_mid": 1}.get(self.mode, len(words))
+        limit = TOKENS_BEFORE_FAULT.get(self.mode, len(words))
         await self._body(send, _chunk(self.model, {"role": "assistant", "content": ""}))
         for word in words[:limit]:
             await anyio.sleep(self.state.delay)
@@ -139,6 +142,8 @@ class FaultyStream(Response):
         elif self.mode == "error_mid":
             error = {"error": {"message": "The model crashed.", "type": "server_error", "code": None}}
             await self._body(send, b"data: " + json.dumps(error).encode() + b"\n\n")
+        elif self.mode == "truncated":
+            pass  # the body ends as if complete, but the answer never finished
         else:
             await self._body(send, _chunk(self.model, {}, "stop"))
             options = self.request.get("stream_options")

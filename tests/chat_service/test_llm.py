@@ -6,7 +6,7 @@ import openai
 import pytest
 
 from chat_service.config import Secret
-from chat_service.llm import _read_chunk, _usage, classify_error, redact
+from chat_service.llm import _read_chunk, _Truncated, _usage, classify_error, redact
 from tests.chat_service.support import SECRET
 
 REQUEST = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
@@ -41,6 +41,7 @@ def timeout(cause: Exception) -> openai.APITimeoutError:
         (openai.APIError("The model crashed.", REQUEST, body=None), "upstream_error"),
         (json.JSONDecodeError("Expecting value", "{", 0), "upstream_bad_response"),
         (ValueError("chunk is not a JSON object"), "upstream_bad_response"),
+        (_Truncated("no [DONE]"), "upstream_bad_response"),
     ],
 )
 def test_every_sdk_error_has_a_stable_code_and_a_safe_message(error, code):

@@ -82,6 +82,7 @@ def test_sends_the_grounded_conversation(chat, fake_client):
         ("drop_mid", "upstream_unavailable", 2),
         ("malformed", "upstream_bad_response", 1),
         ("error_mid", "upstream_error", 1),
+        ("truncated", "upstream_bad_response", 2),
     ],
 )
 def test_every_fault_ends_in_one_error_event(chat, fake_client, mode, code, tokens):
