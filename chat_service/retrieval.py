@@ -155,16 +155,20 @@ def parse_export(data: object, path: str = "<chat export>") -> Export:
     )
 
 
+def _unreadable(path: Path, error: OSError) -> ExportError:
+    if isinstance(error, FileNotFoundError):
+        return ExportError(
+            str(path), "the chat export does not exist", "run `make build` first, or set CHAT_INDEX"
+        )
+    return ExportError(str(path), f"cannot read the chat export: {error.strerror}")
+
+
 def load_export(path: Path) -> Export:
     """Read and parse the chat export at `path`, or raise ExportError."""
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ExportError(
-            str(path), "the chat export does not exist", "run `make build` first, or set CHAT_INDEX"
-        ) from None
     except OSError as error:
-        raise ExportError(str(path), f"cannot read the chat export: {error.strerror}") from None
+        raise _unreadable(path, error) from None
     try:
         data = json.loads(raw)
     except (UnicodeDecodeError, ValueError) as error:
@@ -203,7 +207,12 @@ class ExportStore:
 
     def reload(self) -> Export:
         """Load the file again; on ExportError keep the old export and don't retry until it changes."""
-        stamp = _file_stamp(self.path)
+        try:
+            stamp = _file_stamp(self.path)
+        except OSError as error:
+            # Gone since changed() saw it (a build swaps dist/): keep the last good export; the next
+            # file has another stamp, so it is loaded once it is there.
+            raise _unreadable(self.path, error) from None
         try:
             self.export = load_export(self.path)
         finally:

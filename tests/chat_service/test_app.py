@@ -7,6 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from chat_service.retrieval import ExportStore
 from tests.chat_service.support import question, read_stream, sample_export, terminal_events, write_export
 
 ORIGIN = "http://127.0.0.1:8000"
@@ -185,6 +186,23 @@ def test_a_broken_export_keeps_the_last_good_one(start_chat, export_path: Path, 
         assert response.status_code == 200
     assert "kept the previous chat export" in caplog.text
     assert "version 99 is not supported" in caplog.text
+
+
+def test_an_export_gone_during_a_reload_keeps_the_last_good_one(
+    start_chat, export_path: Path, monkeypatch, caplog
+):
+    def changed_then_gone(store: ExportStore) -> bool:
+        export_path.unlink(missing_ok=True)  # a build swaps dist/ right after the change is noticed
+        return True
+
+    monkeypatch.setattr(ExportStore, "changed", changed_then_gone)
+    with httpx.Client(base_url=start_chat(), trust_env=False) as client:
+        response, events = read_stream(client, question("history"))
+        assert response.status_code == 200
+        assert terminal_events(events) == [events[-1]] and events[-1][0] == "done"
+        assert client.get("/healthz").status_code == 200
+    assert "kept the previous chat export" in caplog.text
+    assert "the chat export does not exist" in caplog.text
 
 
 def test_keepalive_comments(start_chat, fake, fake_client):

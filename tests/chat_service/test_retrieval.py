@@ -148,3 +148,18 @@ def test_only_strong_matches_are_cited(article):
     context = select_context(article, ["stone circles and the holiday"], budget_tokens=10_000)
     assert headings(context.sources)[0] == "History"
     assert all(heading != "Celebration" for heading in headings(context.sources))
+
+
+def test_store_keeps_the_last_good_export_when_the_file_goes_during_a_reload(tmp_path: Path):
+    path = write_export(tmp_path / "export.json", sample_export())
+    store = ExportStore(path, check_interval=0.0, clock=Clock())
+    write_export(path, sample_export(site={"title": "Renamed"}))
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
+    assert store.changed()
+    path.unlink()  # a build swapping dist/ between the check and the reload
+    with pytest.raises(ExportError, match="the chat export does not exist"):
+        store.reload()
+    assert store.export.site_title == "Folio"
+    write_export(path, sample_export(site={"title": "Renamed"}))
+    assert store.changed()  # the new file is picked up once it is there
+    assert store.reload().site_title == "Renamed"
