@@ -13,12 +13,13 @@
 completion. `POST /_control` sets the behaviour for the following requests; each call sets all three
 fields, a missing field takes its default:
 
-    mode   "ok" (default) | "rate_limit" | "server_error" | "stall_headers" | "stall_mid" | "drop_mid"
-           | "malformed" | "error_mid" | "truncated"
+    mode   "ok" (default) | "auth" | "rate_limit" | "server_error" | "stall_headers" | "stall_mid"
+           | "drop_mid" | "malformed" | "error_mid" | "truncated"
     text   the answer, streamed a word at a time (default "The article says so.")
     delay  seconds before each token: "slow tokens" (default 0)
 
-Faults: `rate_limit` 429 with `Retry-After: 1`; `server_error` 500; `stall_headers` never sends a status
+Faults: `auth` 401 whose error message echoes the request's bearer token, as OpenAI's "Incorrect API key
+provided: ..." does (so a test can see the key leak); `rate_limit` 429 with `Retry-After: 1`; `server_error` 500; `stall_headers` never sends a status
 line; `stall_mid` sends two tokens, then nothing; `drop_mid` sends two tokens, then closes the connection
 in the middle of the body; `malformed` sends a token, then a chunk that is not JSON; `error_mid` sends a
 token, then an `{"error": ...}` event; `truncated` sends two tokens, then ends the body cleanly with no
@@ -45,6 +46,7 @@ from starlette.types import Receive, Scope, Send
 
 MODES = (
     "ok",
+    "auth",
     "rate_limit",
     "server_error",
     "stall_headers",
@@ -152,8 +154,10 @@ class FaultyStream(Response):
             await self._body(send, b"data: [DONE]\n\n")
 
 
-def _error(status: int, message: str, kind: str, headers: dict[str, str] | None = None) -> JSONResponse:
-    body = {"error": {"message": message, "type": kind, "param": None, "code": None}}
+def _error(
+    status: int, message: str, kind: str, headers: dict[str, str] | None = None, code: str | None = None
+) -> JSONResponse:
+    body = {"error": {"message": message, "type": kind, "param": None, "code": code}}
     return JSONResponse(body, status_code=status, headers=headers)
 
 
@@ -169,6 +173,11 @@ def _completions(state: FakeState) -> Callable[[Request], object]:
         body = await request.json()
         state.requests += 1
         state.last_request = {**body, "authorization": request.headers.get("authorization")}
+        if state.mode == "auth":
+            key = request.headers.get("authorization", "").removeprefix("Bearer ")
+            return _error(
+                401, f"Incorrect API key provided: {key}.", "invalid_request_error", code="invalid_api_key"
+            )
         if state.mode == "rate_limit":
             return _error(429, "Rate limit reached, slow down.", "requests", {"Retry-After": "1"})
         if state.mode == "server_error":

@@ -9,10 +9,27 @@ import pytest
 from chat_service.__main__ import ChatServer
 from chat_service.app import create_app
 from chat_service.config import load_settings
-from tests.chat_service.support import SECRET, question, read_stream, terminal_events, wait_until
+from tests.chat_service.support import (
+    SECRET,
+    parse_sse,
+    question,
+    read_stream,
+    terminal_events,
+    wait_until,
+)
 from tests.servers import serve
 
 FAST = {"CHAT_READ_TIMEOUT": "0.5", "CHAT_CONNECT_TIMEOUT": "1"}
+KEY_MODES = (
+    "ok",
+    "auth",
+    "rate_limit",
+    "server_error",
+    "stall_headers",
+    "drop_mid",
+    "malformed",
+    "error_mid",
+)
 
 
 @pytest.fixture
@@ -144,28 +161,32 @@ def test_disconnect_during_a_stall(start_chat, fake, fake_client):
 
 
 def test_the_key_appears_in_no_response_and_no_log(start_chat, fake, fake_client, caplog):
-    caplog.set_level(logging.DEBUG)
+    for name in ("chat_service", "uvicorn", "openai", "httpx2"):
+        caplog.set_level(logging.DEBUG, logger=name)
     url = start_chat(OPENAI_BASE_URL=fake + "/v1", OPENAI_API_KEY=SECRET, **FAST)
     bodies = []
     with httpx.Client(base_url=url, timeout=10, trust_env=False) as client:
-        for mode in (
-            "ok",
-            "rate_limit",
-            "server_error",
-            "stall_headers",
-            "drop_mid",
-            "malformed",
-            "error_mid",
-        ):
+        for mode in KEY_MODES:
             control(fake_client, mode)
             with client.stream("POST", "/chat", json=question("history")) as response:
-                bodies.append(str(response.headers) + response.read().decode())
+                body = response.read().decode()
+                bodies.append(str(response.headers) + body)
+            if mode == "auth":  # the upstream's error message quotes the key back
+                auth_events = parse_sse(body.splitlines())
         bodies.append(client.get("/healthz").text)
         bodies.append(client.post("/chat", json={"article": 1}).text)
     assert fake_client.get("/_stats").json()["last_request"]["authorization"] == f"Bearer {SECRET}"
-    assert any("model API failed" in record.getMessage() for record in caplog.records)
+    control(fake_client, "auth")
+    echoed = fake_client.post("/v1/chat/completions", json={}, headers={"authorization": f"Bearer {SECRET}"})
+    assert echoed.status_code == 401 and SECRET in echoed.text  # so the key did reach the service
+    assert [name for name, _ in auth_events] == ["meta", "error"]
+    assert auth_events[-1][1]["code"] == "upstream_auth"
+    assert any("status=401" in record.getMessage() for record in caplog.records)
     assert not [body for body in bodies if SECRET in body]
+    assert not [record for record in caplog.records if SECRET in record.getMessage()]
     assert SECRET not in caplog.text
+    # The SDK's and the HTTP client's debug logging (headers, bodies) was on and seen, not silent.
+    assert {"openai._base_client", "httpx2"} <= {record.name for record in caplog.records}
 
 
 def test_shutdown_ends_open_streams_with_an_error(export_path, fake, fake_client):
