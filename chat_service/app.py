@@ -137,16 +137,28 @@ async def chat(request: Request) -> Response | EventStream:
     return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
 
 
+def export_health(store: ExportStore) -> dict[str, object]:
+    """The export part of /healthz; `stale` when the last reload failed and an older export still serves."""
+    error = store.reload_error
+    return {
+        "loaded": store.export is not None,
+        "path": str(store.path),
+        "articles": len(store.export.articles),
+        "stale": error is not None,
+        "error": error.message if error is not None else None,
+    }
+
+
 async def healthz(request: Request) -> Response:
-    """GET /healthz: whether the export is loaded and which backend answers."""
+    """GET /healthz: the export's state and which backend answers."""
     state: ChatState = request.app.state.chat
-    export = await state.current_export()
+    await state.current_export()
     draining = state.streams.draining
     body = {
         "status": "draining" if draining else "ok",
         "backend": state.settings.backend,
         "model": state.settings.model if state.settings.backend == "openai" else None,
-        "export": {"loaded": True, "articles": len(export.articles)},
+        "export": export_health(state.store),
     }
     return JSONResponse(body, status_code=503 if draining else 200)
 

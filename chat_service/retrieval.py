@@ -192,6 +192,7 @@ class ExportStore:
         self._clock = clock
         self._stamp = _file_stamp(path) if path.exists() else (0, 0, 0)
         self.export = load_export(path)
+        self.reload_error: ExportError | None = None
         self._checked = clock()
 
     def changed(self) -> bool:
@@ -206,7 +207,19 @@ class ExportStore:
             return False  # replaced right now, or deleted: keep serving the last good export
 
     def reload(self) -> Export:
-        """Load the file again; on ExportError keep the old export and don't retry until it changes."""
+        """Load the file again; on ExportError keep the old export and don't retry until it changes.
+
+        `reload_error` keeps the failure until a reload succeeds: the export served is then stale.
+        """
+        try:
+            self.export = self._load()
+        except ExportError as error:
+            self.reload_error = error
+            raise
+        self.reload_error = None
+        return self.export
+
+    def _load(self) -> Export:
         try:
             stamp = _file_stamp(self.path)
         except OSError as error:
@@ -214,10 +227,9 @@ class ExportStore:
             # file has another stamp, so it is loaded once it is there.
             raise _unreadable(self.path, error) from None
         try:
-            self.export = load_export(self.path)
+            return load_export(self.path)
         finally:
             self._stamp = stamp
-        return self.export
 
 
 # --- ranking -------------------------------------------------------------------------------------------

@@ -48,15 +48,33 @@ def test_slug_with_a_slash(offline: httpx.Client):
     assert terminal_events(events) == [events[-1]]
 
 
-def test_healthz(offline: httpx.Client):
+def test_healthz(offline: httpx.Client, export_path: Path):
     response = offline.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {
         "status": "ok",
         "backend": "offline",
         "model": None,
-        "export": {"loaded": True, "articles": 2},
+        "export": {"loaded": True, "path": str(export_path), "articles": 2, "stale": False, "error": None},
     }
+
+
+def test_healthz_reports_a_failed_reload_until_one_succeeds(start_chat, export_path: Path):
+    def touch() -> None:
+        os.utime(export_path, ns=(0, os.stat(export_path).st_mtime_ns + 10**9))
+
+    with httpx.Client(base_url=start_chat(CHAT_INDEX_CHECK_SECONDS="0"), trust_env=False) as client:
+        export_path.write_text("{ half written", encoding="utf-8")
+        touch()
+        health = client.get("/healthz")
+        assert health.status_code == 200  # the last good export still answers
+        export = health.json()["export"]
+        assert export["loaded"] is True and export["articles"] == 2 and export["stale"] is True
+        assert export["error"].startswith("the chat export is not valid JSON")
+        write_export(export_path, sample_export(articles=sample_export()["articles"][:1]))
+        touch()
+        export = client.get("/healthz").json()["export"]
+        assert (export["articles"], export["stale"], export["error"]) == (1, False, None)
 
 
 @pytest.mark.parametrize(
