@@ -99,6 +99,11 @@ def _base_url(text: str) -> str:
 
 def _origins(text: str) -> tuple[str, ...]:
     origins = tuple(origin.strip() for origin in text.split(",") if origin.strip())
+    if not origins:
+        raise ValueError(
+            "lists no origin, so every browser would be refused; "
+            "give origins like https://example.org, or leave it unset for the default"
+        )
     for origin in origins:
         parts = urlsplit(origin)
         if origin != "*" and (parts.scheme not in ("http", "https") or not parts.netloc or parts.path):

@@ -63,3 +63,13 @@ def test_the_key_never_shows():
     assert SECRET not in f"{settings.api_key}"
     assert settings.api_key == Secret(SECRET)
     assert settings.api_key.reveal() == SECRET
+
+
+@pytest.mark.parametrize("text", [",", " , ,"])
+def test_origins_listing_none_stop_the_start(text):
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CHAT_ALLOWED_ORIGINS": text})
+    assert caught.value.problems == (
+        "CHAT_ALLOWED_ORIGINS: lists no origin, so every browser would be refused; "
+        "give origins like https://example.org, or leave it unset for the default",
+    )
