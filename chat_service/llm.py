@@ -20,6 +20,10 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import anyio
+
+# The SDK's own HTTP client (openai 3.x requires httpx2). The SDK maps its transport errors to
+# openai.APIConnectionError / APITimeoutError only inside its private stream code, and we read the
+# response bytes ourselves (see above), so catching them takes these types: httpx2 is a direct dependency.
 import httpx2
 import openai
 from openai import AsyncOpenAI, AsyncStream, Timeout
