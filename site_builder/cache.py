@@ -45,6 +45,11 @@ def code_version() -> str:
     return digest.hexdigest()[:16]
 
 
+def cache_dir_for(out_dir: Path) -> Path:
+    """The build cache lives beside the output folder: ``dist/`` -> ``.cache/folio/``."""
+    return out_dir.resolve().parent / ".cache" / "folio"
+
+
 def load_cache(cache_dir: Path | None) -> BuildCache:
     """The cache saved by the last build, or an empty one (missing, unreadable or from other code)."""
     if cache_dir is None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .build import build, check_site
-from .cache import load_cache, save_cache
+from .cache import cache_dir_for, load_cache, save_cache
 from .errors import BuildFailed, SiteError
 from .workers import default_workers
 
@@ -108,11 +108,6 @@ def _run_watch(args: argparse.Namespace) -> int:
         print(f"error: no content folder at {args.content}", file=sys.stderr)
         return EXIT_USAGE
     return serve(args.content, args.out, host=args.host, port=args.port, drafts=args.drafts)
-
-
-def cache_dir_for(out_dir: Path) -> Path:
-    """The build cache lives beside the output folder: ``dist/`` -> ``.cache/folio/``."""
-    return out_dir.resolve().parent / ".cache" / "folio"
 
 
 def report(problems: Sequence[SiteError], prefix: str = "") -> None:
