@@ -26,6 +26,9 @@ class BuildResult:
     files: int
     pages: int
     rendered: tuple[str, ...]
+    touched: (
+        tuple[str, ...] | None
+    )  # files an in-place build wrote or removed; None when out_dir was replaced
     milliseconds: int
     warnings: tuple[SiteError, ...]
 
@@ -81,8 +84,10 @@ def build(
         index_search = False
     try:
         steps = _steps(index_search, finalize)
+        touched: tuple[str, ...] | None = None
         if in_place and cache.out_dir == str(out_dir.resolve()) and out_dir.is_dir():
-            written = output.write_in_place(files, out_dir, cache.outputs, steps)
+            touched = tuple(output.write_in_place(files, out_dir, cache.outputs, steps))
+            written = len(files)
         else:
             written = output.write_all(files, out_dir, steps)
     except SiteError as exc:
@@ -97,6 +102,7 @@ def build(
         files=written,
         pages=len(plans),
         rendered=rendered,
+        touched=touched,
         milliseconds=elapsed,
         warnings=tuple(warnings),
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,6 +61,20 @@ def _scan(folder: str, prefix: str, previous: Mapping[str, Stamp], stamps: dict[
                 stamps[key] = old
             else:
                 stamps[key] = (stat.st_size, stat.st_mtime_ns, _digest(entry.path))
+
+
+def restamp(out_dir: Path, previous: Mapping[str, Stamp], paths: Iterable[str]) -> dict[str, Stamp]:
+    """``previous`` with only ``paths`` looked at again: what an in-place build says it wrote or removed."""
+    stamps = dict(previous)
+    for path in paths:
+        full = os.path.join(out_dir, path)
+        try:
+            stat = os.stat(full)
+        except FileNotFoundError:
+            stamps.pop(path, None)
+            continue
+        stamps[path] = (stat.st_size, stat.st_mtime_ns, _digest(full))
+    return stamps
 
 
 def compare(old: Mapping[str, Stamp], new: Mapping[str, Stamp]) -> OutputChanges:

@@ -69,25 +69,30 @@ def write_in_place(
     out_dir: Path,
     previous: Iterable[str],
     finalize: Callable[[Path], None] | None = None,
-) -> int:
+) -> list[str]:
     """Update ``out_dir`` file by file: write what changed (each file atomically), delete what is gone.
 
-    For the dev server, where a rebuild must cost what changed rather than the size of the site.
+    For the dev server, where a rebuild must cost what changed rather than the size of the site. Returns
+    the paths written or removed (``finalize``'s own writes are not among them).
     """
     files = check_paths(files)
     current = {f.path for f in files}
+    touched = []
     for file in files:
         target = out_dir / file.path
         if file.link_from is not None:
             if file.link_from != target:  # both are out_dir / path when the file is already in place
                 _replace(target, file.link_from.read_bytes())
+                touched.append(file.path)
         elif not _same(target, file.data):
             _replace(target, file.data)
-    for path in set(previous) - current:
+            touched.append(file.path)
+    for path in sorted(set(previous) - current):
         _remove(out_dir, out_dir / path)
+        touched.append(path)
     if finalize:
         finalize(out_dir)
-    return len(files)
+    return touched
 
 
 def previous_files(out_dir: Path, folder: str) -> list[OutputFile]:

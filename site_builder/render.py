@@ -178,15 +178,15 @@ class Renderer:
         )
 
     def _article_plan(self, article: Article) -> PagePlan:
-        related = [
-            (a.slug, a.title, a.meta.description, a.doc.summary[:160])
-            for a in self.site.related.get(article.slug, ())
-        ]
-        targets = [t.slug if (t := self.by_source.get(link.target)) else None for link in article.doc.links]
-        path = f"{article.url}index.html"
-        return PagePlan(
-            path, self._key(path, article.digest, related, targets), partial(self.render_article, article)
+        # A plain string, not a repr of tuples: this runs for every article on every build.
+        related = ",".join(self._summary_keys[a.slug] for a in self.site.related.get(article.slug, ()))
+        targets = ",".join(
+            t.slug if (t := self.by_source.get(link.target)) else "-" for link in article.doc.links
         )
+        path = f"{article.url}index.html"
+        text = f"{self.digest}|{path}|{article.digest}|{related}|{targets}"
+        key = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+        return PagePlan(path, key, partial(self.render_article, article))
 
     def _list(
         self,

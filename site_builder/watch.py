@@ -270,7 +270,11 @@ class Rebuilder:
             return self._failed(
                 [f"internal error: {traceback.format_exc(limit=0).strip()} (see the terminal)"]
             )
-        stamps = changes.snapshot(self.out_dir, self._stamps)
+        # An in-place build names what it wrote: look at those files only, not at every file of a large site.
+        if result.touched is None:
+            stamps = changes.snapshot(self.out_dir, self._stamps)
+        else:
+            stamps = changes.restamp(self.out_dir, self._stamps, result.touched)
         diff = changes.compare(self._stamps, stamps)
         self._stamps = stamps
         self.server.prefix = _base_path(self.content_dir, self.server.prefix)

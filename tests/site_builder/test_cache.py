@@ -84,8 +84,10 @@ def test_in_place_updates_write_what_changed_and_remove_what_is_gone(tmp_path: P
     build(content, out, cache=cache, in_place=True)
     untouched = (out / "celebration" / "index.html").stat().st_ino
     (content / "light.md").unlink()
-    build(content, out, cache=cache, in_place=True)
+    result = build(content, out, cache=cache, in_place=True)
     assert not (out / "light").exists()
+    assert result.touched is not None and "light/index.html" in result.touched
+    assert "celebration/index.html" in result.touched and "404.html" not in result.touched
     build(content, tmp_path / "fresh")
     assert snapshot(out) == snapshot(tmp_path / "fresh")
     assert (out / "celebration" / "index.html").stat().st_ino != untouched  # its See also lost an entry
