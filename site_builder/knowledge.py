@@ -37,7 +37,10 @@ def chat_export(site: Site) -> OutputFile:
 def sections_json(sections: Sequence[Section], title: str) -> str:
     """An article's sections as the export's JSON; the introduction is headed by the article's title."""
     return _dumps(
-        [{"heading": s.heading or title, "anchor": s.anchor, "level": s.level, "text": s.text} for s in sections]
+        [
+            {"heading": s.heading or title, "anchor": s.anchor, "level": s.level, "text": s.text}
+            for s in sections
+        ]
     )
 
 
