@@ -94,8 +94,11 @@ def build(
         raise BuildFailed([exc]) from None
     except search_index.SearchIndexError as exc:
         raise BuildFailed([SearchError(SEARCH_INDEX, None, str(exc))]) from None
-    cache.out_dir, cache.pages = str(out_dir.resolve()), {p.path: p.key for p in plans}
-    cache.outputs = [f.path for f in files]
+    pages_now, outputs_now = {p.path: p.key for p in plans}, [f.path for f in files]
+    cache.dirty |= (
+        cache.out_dir != str(out_dir.resolve()) or pages_now != cache.pages or outputs_now != cache.outputs
+    )
+    cache.out_dir, cache.pages, cache.outputs = str(out_dir.resolve()), pages_now, outputs_now
     elapsed = round((time.perf_counter() - started) * 1000)
     return BuildResult(
         articles=len(site.articles),
@@ -112,6 +115,7 @@ def assemble_cached(settings: SiteConfig, articles: list[Article], drafts: bool,
     """catalog.assemble(), reusing the related-articles map when no article's relatedness inputs changed."""
     key = catalog.relatedness_key(articles, drafts)
     site = catalog.assemble(settings, articles, drafts, cache.related if key == cache.related_key else None)
+    cache.dirty |= key != cache.related_key
     cache.related_key = key
     cache.related = {slug: tuple(a.slug for a in rel) for slug, rel in site.related.items()}
     return site
@@ -152,6 +156,7 @@ def load_articles(
     if errors:
         raise BuildFailed(errors)
     if cache is not None:
+        cache.dirty |= bool(todo) or new_stamps != cache.stamps
         cache.articles, cache.stamps = {a.digest: a for a in articles}, new_stamps
     return articles
 

@@ -29,6 +29,8 @@ class BuildCache:
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     related_key: str = ""
     related: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Set by a build that changed anything above; a clean cache is not written again (it can be hundreds of MB).
+    dirty: bool = True
 
 
 @lru_cache(maxsize=1)
@@ -61,12 +63,13 @@ def load_cache(cache_dir: Path | None) -> BuildCache:
         return BuildCache(version=code_version())
     if not isinstance(cache, BuildCache) or cache.version != code_version():
         return BuildCache(version=code_version())
+    cache.dirty = False
     return cache
 
 
 def save_cache(cache: BuildCache, cache_dir: Path | None) -> None:
-    """Write the cache atomically; a cache that cannot be written only costs the next build time."""
-    if cache_dir is None:
+    """Write the cache atomically, unless nothing in it changed since it was loaded."""
+    if cache_dir is None or not cache.dirty:
         return
     cache_dir.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=cache_dir)

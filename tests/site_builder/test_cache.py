@@ -119,3 +119,19 @@ def test_a_body_edit_reuses_related_articles_and_still_matches_a_fresh_build(tmp
     assert result.rendered == ("light/index.html",)
     build(content, tmp_path / "fresh")
     assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
+
+
+def test_a_cache_is_written_again_only_when_a_build_changed_it(tmp_path: Path, site) -> None:
+    content = site({"light.md": LIGHT})
+    build(content, tmp_path / "dist", cache=(cache := BuildCache()))
+    save_cache(cache, tmp_path / "cache")
+    stored = tmp_path / "cache" / "folio-build.pickle"
+    first = stored.stat().st_mtime_ns
+    again = load_cache(tmp_path / "cache")
+    build(content, tmp_path / "dist", cache=again)
+    save_cache(again, tmp_path / "cache")
+    assert stored.stat().st_mtime_ns == first
+    (content / "light.md").write_text((content / "light.md").read_text() + "\nMore.\n")
+    build(content, tmp_path / "dist", cache=again)
+    save_cache(again, tmp_path / "cache")
+    assert stored.stat().st_mtime_ns != first
