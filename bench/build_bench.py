@@ -89,19 +89,27 @@ def bench_hugo(content: Path, site: Path) -> dict[str, dict[str, float]]:
 def to_markdown(report: dict) -> str:
     lines = [f"# Build benchmark\n\n{report['machine']}\n"]
     for size, data in report["sizes"].items():
-        lines += [f"\n## {size} articles\n", "| measurement | Folio s | Folio peak RSS MB | Hugo s | Hugo peak RSS MB |",
-                  "|---|---:|---:|---:|---:|"]
+        lines += [f"\n## {size} articles\n",
+                  "| measurement | Folio s | Folio peak RSS MB | Hugo s | Hugo peak RSS MB | Folio time / Hugo time |",
+                  "|---|---:|---:|---:|---:|---:|"]
         hugo = data.get("hugo", {})
         pairs = {"cold build (no search)": "cold build", "warm build, nothing changed": "warm build, nothing changed",
                  "one article edited (no search)": "one article edited"}
         for name, row in data["folio"].items():
             other = hugo.get(pairs.get(name, ""))
             theirs = f"{other['seconds']:.2f} | {other['rss_mb']:.0f}" if other else " | "
-            lines.append(f"| {name} | {row['seconds']:.2f} | {row['rss_mb']:.0f} | {theirs} |")
+            ratio = f"{row['seconds'] / other['seconds']:.2f}" if other else ""
+            lines.append(f"| {name} | {row['seconds']:.2f} | {row['rss_mb']:.0f} | {theirs} | {ratio} |")
         if "watch" in data:
-            lines.append(f"| watch: edit to reload event (median of {data['watch']['rounds']}) | "
-                         f"{data['watch']['median_ms'] / 1000:.3f} | | | |")
+            lines.append(f"| watch: edit to reload event (median of {data['watch']['rounds']}, worst "
+                         f"{data['watch']['max_ms'] / 1000:.3f}) | {data['watch']['median_ms'] / 1000:.3f} | | | | |")
     return "\n".join(lines) + "\n"
+
+
+def render_saved(name: str = "build") -> None:
+    """Write bench/results/<name>.md again from its JSON (after a change to the table's layout)."""
+    report = json.loads((RESULTS / f"{name}.json").read_text())
+    (RESULTS / f"{name}.md").write_text(to_markdown(report))
 
 
 def main() -> int:
