@@ -90,7 +90,7 @@ class Document:
     html: str
     references_html: str
     headings: tuple[Heading, ...]
-    sections: tuple[Section, ...]
+    sections: tuple[Section, ...]  # emptied once an Article holds them as sections_json
     links: tuple[Link, ...]
     ids: frozenset[str]
     words: int

@@ -3,6 +3,7 @@ so that a build can run it on a pool of worker processes and cache its result.""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import posixpath
 
@@ -23,7 +24,8 @@ def parse_article(source: Source, label: str) -> Article:
         slug=slug_for(source.path, meta.slug),
         title=title,
         meta=meta,
-        doc=doc,
+        # The sections live on as the export's JSON only: kept twice, they would be a third of the build cache.
+        doc=dataclasses.replace(doc, sections=()),
         sections_json=knowledge.sections_json(doc.sections, title),
     )
 
