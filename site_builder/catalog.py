@@ -5,12 +5,11 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from .errors import DuplicateSlugError, LinkError, SiteError
-from .model import Article, Site, SiteConfig
+from .model import Article, Site, SiteConfig, slugify
 
 RELATED_COUNT = 5
 TAG_WEIGHT = 2.0
@@ -132,11 +131,6 @@ def related_articles(
 def _terms(article: Article) -> Iterator[str]:
     yield from ("#" + tag for tag in article.meta.tags)
     yield from article.doc.keywords
-
-
-def slugify(text: str) -> str:
-    """A tag or category name as a URL segment: ``Static Sites`` -> ``static-sites``."""
-    return re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "untitled"
 
 
 def _group(articles: Sequence[Article], keys) -> dict[str, tuple[Article, ...]]:  # type: ignore[no-untyped-def]

@@ -107,7 +107,12 @@ def _run_watch(args: argparse.Namespace) -> int:
     if not args.content.is_dir():
         print(f"error: no content folder at {args.content}", file=sys.stderr)
         return EXIT_USAGE
-    return serve(args.content, args.out, host=args.host, port=args.port, drafts=args.drafts)
+    return serve(args.content, args.out, host=args.host, port=args.port, drafts=args.drafts, echo=echo)
+
+
+def echo(line: str, error: bool = False) -> None:
+    """One line for the editor: to stderr when it reports a problem."""
+    print(line, file=sys.stderr if error else sys.stdout, flush=True)
 
 
 def report(problems: Sequence[SiteError], prefix: str = "") -> None:

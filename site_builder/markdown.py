@@ -18,10 +18,9 @@ import markdown as md_lib
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .model import Document, Heading, Link, Section
+from .model import LINK_PREFIX, Document, Heading, Link, Section
 from .typography import smarten_tree
 
-LINK_PREFIX = "folio:"
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
 _TAGS = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"[^\W\d_]{4,}")

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+# How the markdown stage marks a link to another article until a page resolves it to a URL.
+LINK_PREFIX = "folio:"
+
+
+def slugify(text: str) -> str:
+    """A tag or category name as a URL segment: ``Static Sites`` -> ``static-sites``."""
+    return re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "untitled"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

@@ -21,11 +21,9 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
-from .catalog import slugify
 from .content import as_mapping
 from .errors import TemplateError
-from .markdown import LINK_PREFIX
-from .model import Article, OutputFile, Site
+from .model import LINK_PREFIX, Article, OutputFile, Site, slugify
 
 HOME_SIZE = 30  # the newest articles on the home page; the A-Z page lists them all
 THEME_TEMPLATES = Path(__file__).parent / "templates"

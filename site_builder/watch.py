@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import sys
 import threading
 import time
 import traceback
@@ -40,21 +39,24 @@ _IGNORED_EVENTS = {"opened", "closed_no_write"}
 Echo = Callable[[str, bool], None]  # (line, is_error)
 
 
-def serve(content_dir: Path, out_dir: Path, *, host: str, port: int, drafts: bool) -> int:
-    """Build, serve ``out_dir`` on host:port with live reload, and rebuild on changes until Ctrl-C."""
+def serve(content_dir: Path, out_dir: Path, *, host: str, port: int, drafts: bool, echo: Echo) -> int:
+    """Build, serve ``out_dir`` on host:port with live reload, and rebuild on changes until Ctrl-C.
+
+    ``echo(line, is_error)`` shows each line to the editor (the CLI prints them).
+    """
     try:
-        session = WatchSession(content_dir, out_dir, host=host, port=port, drafts=drafts)
+        session = WatchSession(content_dir, out_dir, host=host, port=port, drafts=drafts, echo=echo)
     except OSError as exc:
-        _print(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", error=True)
+        echo(f"error: cannot serve on {host}:{port}: {exc.strerror or exc}", True)
         return EXIT_CANNOT_SERVE
     previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         session.start()
-        _print(f"Serving {session.url} and watching {content_dir}/ (Ctrl-C stops)")
+        echo(f"Serving {session.url} and watching {content_dir}/ (Ctrl-C stops)", False)
         while True:
             time.sleep(3600)  # Ctrl-C interrupts the sleep
     except KeyboardInterrupt:
-        _print("Stopping.")
+        echo("Stopping.", False)
     finally:
         session.stop()
         signal.signal(signal.SIGTERM, previous)
@@ -63,10 +65,6 @@ def serve(content_dir: Path, out_dir: Path, *, host: str, port: int, drafts: boo
 
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # `kill` stops as cleanly as Ctrl-C
-
-
-def _print(line: str, error: bool = False) -> None:
-    print(line, file=sys.stderr if error else sys.stdout, flush=True)
 
 
 class WatchSession:
@@ -80,7 +78,7 @@ class WatchSession:
         host: str = "127.0.0.1",
         port: int = 0,
         drafts: bool = False,
-        echo: Echo = _print,
+        echo: Echo,
         quiet: float = QUIET_SECONDS,
         theme_dirs: Iterable[Path] = (render.THEME_TEMPLATES, assets.THEME_STATIC),
     ) -> None:

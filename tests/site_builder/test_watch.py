@@ -22,6 +22,7 @@ import lxml.html
 import pytest
 
 from site_builder import assets, changes, render
+from site_builder.cli import echo
 from site_builder.devserver import inject_script
 from site_builder.watch import Ignore, PendingChanges, WatchSession, serve
 
@@ -286,7 +287,7 @@ def test_serve_runs_until_ctrl_c(tmp_path: Path, capsys) -> None:
 
     helper = threading.Thread(target=visit_then_interrupt)
     helper.start()
-    assert serve(content, tmp_path / "dist", host="127.0.0.1", port=port, drafts=False) == 0
+    assert serve(content, tmp_path / "dist", host="127.0.0.1", port=port, drafts=False, echo=echo) == 0
     helper.join(WAIT)
     assert seen == [200]
     out = capsys.readouterr().out
@@ -298,7 +299,7 @@ def test_serve_reports_a_port_in_use(tmp_path: Path, capsys) -> None:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
-        assert serve(tmp_path, tmp_path / "dist", host="127.0.0.1", port=port, drafts=False) == 2
+        assert serve(tmp_path, tmp_path / "dist", host="127.0.0.1", port=port, drafts=False, echo=echo) == 2
     assert f"error: cannot serve on 127.0.0.1:{port}" in capsys.readouterr().err
 
 
