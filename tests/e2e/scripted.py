@@ -51,7 +51,26 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
 
 
-class ScriptedChat:
+class _Threaded:
+    """An HTTP server on 127.0.0.1 (a free port) in a thread, for ``with``."""
+
+    def __init__(self, handler) -> None:  # type: ignore[no-untyped-def]
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self.server.daemon_threads = True
+        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self):  # type: ignore[no-untyped-def]
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+
+class ScriptedChat(_Threaded):
     """Replies to POST /chat from a queue; counts open streams; records request bodies."""
 
     def __init__(self) -> None:
@@ -59,10 +78,8 @@ class ScriptedChat:
         self.requests: list[dict] = []
         self.open_streams = 0
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_ChatHandler, self))
-        self.server.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/chat"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        super().__init__(functools.partial(_ChatHandler, self))
+        self.url = self.origin + "/chat"
 
     def queue(self, reply: Reply) -> None:
         self.replies.put(reply)
@@ -78,15 +95,6 @@ class ScriptedChat:
         while self.open_streams and time.monotonic() < deadline:
             time.sleep(0.02)
         return self.open_streams
-
-    def __enter__(self) -> ScriptedChat:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
 
 
 class _ChatHandler(BaseHTTPRequestHandler):
@@ -156,24 +164,11 @@ class _ChatHandler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
 
-class StaticServer:
+class StaticServer(_Threaded):
     """Serves a directory over HTTP on 127.0.0.1 in a thread."""
 
     def __init__(self, root: Path) -> None:
-        handler = functools.partial(_QuietFiles, directory=str(root))
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.server.daemon_threads = True
-        self.origin = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-
-    def __enter__(self) -> StaticServer:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-        self.thread.join(timeout=5)
+        super().__init__(functools.partial(_QuietFiles, directory=str(root)))
 
 
 class _QuietFiles(SimpleHTTPRequestHandler):
