@@ -205,9 +205,10 @@ class Renderer:
     def _plan(
         self, path: str, template: str, data: Any, *, absolute: bool = False, **context: Any
     ) -> PagePlan:
-        key = self._key(
-            path, template, data, sorted((k, str(v)) for k, v in context.items() if isinstance(v, str))
-        )
+        # Every scalar the template sees (titles, the home page's article count, ...) is part of the key;
+        # the lists it sees are summarised in ``data``.
+        scalars = sorted((k, repr(v)) for k, v in context.items() if isinstance(v, str | int | bool))
+        key = self._key(path, template, data, scalars)
         return PagePlan(
             path,
             key,
@@ -231,7 +232,7 @@ def article_view(
         "description": meta.description or _shorten(article.doc.summary, 160),
         "date": meta.date,
         "updated": meta.updated if meta.updated and meta.updated != meta.date else None,
-        "minutes": max(1, math.ceil(article.doc.words / config.words_per_minute)),
+        "minutes": _minutes(article, site),
         "words": article.doc.words,
         "authors": meta.authors or ((config.author,) if config.author else ()),
         "tags": [(t, urls(f"tags/{slugify(t)}/")) for t in meta.tags],

@@ -102,7 +102,9 @@ def test_an_unchanged_file_is_not_read_again(tmp_path: Path, site, monkeypatch) 
     build(content, tmp_path / "dist", cache=cache)
     read: list[str] = []
     original = __import__("site_builder.content", fromlist=["read_source"]).read_source
-    monkeypatch.setattr("site_builder.content.read_source", lambda d, p: read.append(p.name) or original(d, p))
+    monkeypatch.setattr(
+        "site_builder.content.read_source", lambda d, p: read.append(p.name) or original(d, p)
+    )
     (content / "light.md").write_text((content / "light.md").read_text() + "\nMore.\n")
     build(content, tmp_path / "dist", cache=cache)
     assert read == ["light.md"]
@@ -135,3 +137,18 @@ def test_a_cache_is_written_again_only_when_a_build_changed_it(tmp_path: Path, s
     build(content, tmp_path / "dist", cache=again)
     save_cache(again, tmp_path / "cache")
     assert stored.stat().st_mtime_ns != first
+
+
+def test_deleting_an_old_article_updates_the_home_page_count(tmp_path: Path, site) -> None:
+    files = {
+        f"a{i:02d}.md": f"---\ntitle: Article {i:02d}\ndate: 2026-01-{i % 28 + 1:02d}\n---\nText."
+        for i in range(35)
+    }
+    content = site(files)
+    cache = BuildCache()
+    build(content, tmp_path / "dist", cache=cache)
+    (content / "a00.md").unlink()  # the oldest: not among the home page's newest 30
+    build(content, tmp_path / "dist", cache=cache)
+    build(content, tmp_path / "fresh")
+    assert "All 34 articles" in (tmp_path / "dist" / "index.html").read_text()
+    assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
