@@ -26,9 +26,8 @@ class BuildResult:
     files: int
     pages: int
     rendered: tuple[str, ...]
-    touched: (
-        tuple[str, ...] | None
-    )  # files an in-place build wrote or removed; None when out_dir was replaced
+    # the files an in-place build wrote or removed; None when out_dir was replaced whole
+    touched: tuple[str, ...] | None
     milliseconds: int
     warnings: tuple[SiteError, ...]
 
@@ -55,7 +54,7 @@ def build(
     """
     started = time.perf_counter()
     cache = cache if cache is not None else BuildCache(version=code_version())
-    label = content_dir.as_posix().rstrip("/") or "."
+    label, out_key = _label(content_dir), str(out_dir.resolve())
     settings = config.load_config(content_dir)
     articles = load_articles(content_dir, label, cache, workers)
     site = assemble_cached(settings, articles, drafts, cache)
@@ -67,6 +66,7 @@ def build(
         site, render.make_environment(content_dir / "templates"), asset_names, code_version()
     ).plans()
     pages, rendered = render_changed(plans, cache, out_dir, workers)
+    same_pages = not rendered and {p.path for p in plans} == cache.pages.keys()
     aliases = {alias.strip("/") for a in site.articles for alias in a.meta.aliases}
     listed = [p.path for p in plans if p.path.endswith("index.html") and p.path[:-11] not in aliases]
     files = [
@@ -79,13 +79,13 @@ def build(
     index_search = search
     if not search and in_place:
         files += output.previous_files(out_dir, SEARCH_INDEX)  # the dev server keeps the last index, if any
-    if search and not rendered and (old_index := output.previous_files(out_dir, SEARCH_INDEX)):
-        files += old_index  # no page changed: the last index still describes every page
+    if search and same_pages and (old_index := output.previous_files(out_dir, SEARCH_INDEX)):
+        files += old_index  # the same pages, none changed: the last index still describes every page
         index_search = False
     try:
         steps = _steps(index_search, finalize)
         touched: tuple[str, ...] | None = None
-        if in_place and cache.out_dir == str(out_dir.resolve()) and out_dir.is_dir():
+        if in_place and cache.out_dir == out_key and out_dir.is_dir():
             touched = tuple(output.write_in_place(files, out_dir, cache.outputs, steps))
             written = len(files)
         else:
@@ -95,10 +95,8 @@ def build(
     except search_index.SearchIndexError as exc:
         raise BuildFailed([SearchError(SEARCH_INDEX, None, str(exc))]) from None
     pages_now, outputs_now = {p.path: p.key for p in plans}, [f.path for f in files]
-    cache.dirty |= (
-        cache.out_dir != str(out_dir.resolve()) or pages_now != cache.pages or outputs_now != cache.outputs
-    )
-    cache.out_dir, cache.pages, cache.outputs = str(out_dir.resolve()), pages_now, outputs_now
+    cache.dirty |= cache.out_dir != out_key or pages_now != cache.pages or outputs_now != cache.outputs
+    cache.out_dir, cache.pages, cache.outputs = out_key, pages_now, outputs_now
     elapsed = round((time.perf_counter() - started) * 1000)
     return BuildResult(
         articles=len(site.articles),
@@ -123,7 +121,7 @@ def assemble_cached(settings: SiteConfig, articles: list[Article], drafts: bool,
 
 def check_site(content_dir: Path, *, drafts: bool = False) -> list[SiteError]:
     """The site check's findings; raise BuildFailed when the content cannot be read at all."""
-    label = content_dir.as_posix().rstrip("/") or "."
+    label = _label(content_dir)
     site = catalog.assemble(config.load_config(content_dir), load_articles(content_dir, label), drafts)
     return check.find_problems(site, content_dir, label)
 
@@ -180,6 +178,11 @@ def render_changed(
         OutputFile(path=p.path, link_from=out_dir / p.path) if p.path in kept else next(fresh) for p in plans
     ]
     return files, tuple(p.path for p in plans if p.path not in kept)
+
+
+def _label(content_dir: Path) -> str:
+    """How error messages name the content folder: as the user gave it (``content``)."""
+    return content_dir.as_posix().rstrip("/") or "."
 
 
 def _parse(source: Source, label: str) -> Article | SiteError:
