@@ -24,6 +24,11 @@ def theme_assets() -> tuple[tuple[OutputFile, ...], dict[str, str]]:
     return _theme_assets()
 
 
+def reload_theme() -> None:
+    """Forget the theme's files read so far (the dev server calls it when the theme changes)."""
+    _theme_assets.cache_clear()
+
+
 @lru_cache(maxsize=1)
 def _theme_assets() -> tuple[tuple[OutputFile, ...], dict[str, str]]:
     files, names = [], {}

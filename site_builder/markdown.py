@@ -152,7 +152,6 @@ class _Collector(Treeprocessor):
             links=tuple(self.links),
             ids=frozenset(self.ids),
             words=len(words),
-            first_heading=None,
             summary=self.summary,
             keywords=keywords,
         )

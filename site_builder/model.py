@@ -103,7 +103,6 @@ class Document:
     links: tuple[Link, ...]
     ids: frozenset[str]
     words: int
-    first_heading: str | None
     summary: str
     keywords: tuple[str, ...]
 

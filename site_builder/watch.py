@@ -248,7 +248,7 @@ class Rebuilder:
     def rebuild(self, batch: dict[str, str], workers: int = 1) -> None:
         """Build once for a burst of changes (an empty one for the first build); never raises on content errors."""
         if "theme" in batch.values():
-            assets._theme_assets.cache_clear()  # the theme's CSS and JS are read once per process
+            assets.reload_theme()  # the theme's CSS and JS are read once per process
         started = time.perf_counter()
         try:
             result = build(
