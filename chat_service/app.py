@@ -24,9 +24,10 @@ from starlette.routing import Route
 from chat_service import limits
 from chat_service.config import Settings
 from chat_service.errors import ExportError, RequestRejected
+from chat_service.export import Export, ExportStore
 from chat_service.llm import Finish, ModelClient
 from chat_service.prompts import build_messages, offline_answer
-from chat_service.retrieval import Context, Export, ExportStore, select_context
+from chat_service.retrieval import ArticleIndex, Context, index_article, select_context
 from chat_service.schemas import ChatRequest, parse_chat_request
 from chat_service.streams import Event, EventStream, StreamRegistry
 
@@ -38,8 +39,11 @@ class ChatState:
 
     def __init__(self, settings: Settings, clock: Callable[[], float]) -> None:
         self.settings = settings
-        self.store = ExportStore(
-            settings.index_path, check_interval=settings.index_check_seconds, clock=clock
+        self.store: ExportStore[ArticleIndex] = ExportStore(
+            settings.index_path,
+            prepare=index_article,
+            check_interval=settings.index_check_seconds,
+            clock=clock,
         )
         self.limiter = limits.RateLimiter(
             per_minute=settings.rate_per_minute, burst=settings.rate_burst, clock=clock
@@ -128,7 +132,7 @@ async def chat(request: Request) -> Response | EventStream:
     contents = [message.content for message in chat_request.messages]
     limits.check_messages(contents, max_messages=settings.max_messages, max_chars=settings.max_message_chars)
     export = await state.current_export()
-    article = export.articles.get(chat_request.article)
+    article = state.store.get(chat_request.article)
     if article is None:
         raise RequestRejected(404, "unknown_article", f"There is no article {chat_request.article[:100]!r}.")
     questions = [message.content for message in reversed(chat_request.messages) if message.role == "user"]
@@ -137,7 +141,7 @@ async def chat(request: Request) -> Response | EventStream:
     return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
 
 
-def export_health(store: ExportStore) -> dict[str, object]:
+def export_health(store: ExportStore[ArticleIndex]) -> dict[str, object]:
     """The export part of /healthz; `stale` when the last reload failed and an older export still serves."""
     error = store.reload_error
     return {

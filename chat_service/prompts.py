@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from chat_service.retrieval import Context, Section, terms_of
+from chat_service.export import Section
+from chat_service.retrieval import Context, terms_of
 from chat_service.schemas import Message
 
 QUOTE_CHARS = 600

@@ -7,7 +7,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chat_service.retrieval import ExportStore
+from chat_service.export import ExportStore
 from tests.chat_service.support import question, read_stream, sample_export, terminal_events, write_export
 
 ORIGIN = "http://127.0.0.1:8000"

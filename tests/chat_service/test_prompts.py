@@ -1,11 +1,12 @@
+from chat_service.export import parse_export
 from chat_service.prompts import build_messages, offline_answer, system_prompt
-from chat_service.retrieval import parse_export, select_context
+from chat_service.retrieval import index_article, select_context
 from chat_service.schemas import Message
 from tests.chat_service.support import sample_export
 
 
 def context_for(question: str, budget: int = 10_000):
-    article = parse_export(sample_export()).articles["celebration"]
+    article = index_article(parse_export(sample_export()).articles["celebration"])
     return select_context(article, [question], budget)
 
 
@@ -30,10 +31,7 @@ def test_reader_messages_follow_the_system_prompt():
 def test_offline_answer_quotes_passages_with_links():
     text = "".join(offline_answer(context_for("Who profits from the holiday season?"), "holiday season"))
     assert "quotes from the article, not an AI answer" in text
-    assert (
-        "From [Economic impact](#economic-impact):\n> Retailers depend on the holiday season"
-        in text
-    )
+    assert "From [Economic impact](#economic-impact):\n> Retailers depend on the holiday season" in text
 
 
 def test_offline_answer_says_when_nothing_matches():

@@ -4,13 +4,14 @@ from pathlib import Path
 import pytest
 
 from chat_service.errors import ExportError
-from chat_service.retrieval import ExportStore, load_export, parse_export, rank_sections, select_context
+from chat_service.export import ExportStore, load_export, parse_export
+from chat_service.retrieval import index_article, rank_sections, select_context
 from tests.chat_service.support import sample_export, write_export
 
 
 @pytest.fixture
 def article():
-    return parse_export(sample_export()).articles["celebration"]
+    return index_article(parse_export(sample_export()).articles["celebration"])
 
 
 def headings(sections):
@@ -82,7 +83,7 @@ def test_falls_back_to_earlier_questions(article):
 
 def test_whole_article_when_it_fits(article):
     context = select_context(article, ["holiday season"], budget_tokens=10_000)
-    assert context.sections == article.sections
+    assert context.sections == article.article.sections
     assert headings(context.sources) == ["Economic impact"]
     assert context.matched
 
@@ -114,7 +115,7 @@ class Clock:
 def test_store_reloads_when_the_file_changes(tmp_path: Path):
     path = write_export(tmp_path / "export.json", sample_export())
     clock = Clock()
-    store = ExportStore(path, check_interval=1.0, clock=clock)
+    store = ExportStore(path, prepare=index_article, check_interval=1.0, clock=clock)
     changed = sample_export(site={"title": "Renamed"})
     write_export(path, changed)
     os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
@@ -129,7 +130,7 @@ def test_store_reloads_when_the_file_changes(tmp_path: Path):
 def test_store_keeps_the_last_good_export(tmp_path: Path):
     path = write_export(tmp_path / "export.json", sample_export())
     clock = Clock()
-    store = ExportStore(path, check_interval=0.0, clock=clock)
+    store = ExportStore(path, prepare=index_article, check_interval=0.0, clock=clock)
     path.write_text("{ half written", encoding="utf-8")
     assert store.changed()
     with pytest.raises(ExportError):
@@ -152,7 +153,7 @@ def test_only_strong_matches_are_cited(article):
 
 def test_store_keeps_the_last_good_export_when_the_file_goes_during_a_reload(tmp_path: Path):
     path = write_export(tmp_path / "export.json", sample_export())
-    store = ExportStore(path, check_interval=0.0, clock=Clock())
+    store = ExportStore(path, prepare=index_article, check_interval=0.0, clock=Clock())
     write_export(path, sample_export(site={"title": "Renamed"}))
     os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
     assert store.changed()
