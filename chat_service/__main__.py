@@ -11,11 +11,14 @@ import os
 import socket
 import sys
 
+import anyio
 import uvicorn
 
 from chat_service.app import create_app, drain_streams
-from chat_service.config import load_settings
+from chat_service.config import Settings, load_settings
 from chat_service.errors import ConfigError, ExportError
+from chat_service.export import ExportStore
+from chat_service.sources import export_source
 
 
 class ChatServer(uvicorn.Server):
@@ -39,6 +42,15 @@ def logging_config() -> dict[str, object]:
     return config
 
 
+async def check_startup(settings: Settings) -> None:
+    """Read the chat export's manifest once, so that an unusable one stops start-up with a clear message."""
+    source = export_source(settings.index, timeout=settings.index_timeout, max_bytes=settings.index_max_bytes)
+    try:
+        await ExportStore(source, prepare=lambda article: article, check_interval=0).load()
+    finally:
+        await source.aclose()
+
+
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Parse the command line."""
     parser = argparse.ArgumentParser(prog="python -m chat_service", description=__doc__.splitlines()[0])
@@ -52,10 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
         settings = load_settings(os.environ)
-        app = create_app(settings)
+        anyio.run(check_startup, settings)
     except (ConfigError, ExportError) as error:
         print(f"chat service cannot start: {error}", file=sys.stderr)
         return 2
+    app = create_app(settings)
     config = uvicorn.Config(
         app,
         host=args.host,

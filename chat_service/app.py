@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
 
 import anyio
+import anyio.abc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -24,11 +25,12 @@ from starlette.routing import Route
 from chat_service import limits
 from chat_service.config import Settings
 from chat_service.errors import ExportError, RequestRejected
-from chat_service.export import Export, ExportStore
+from chat_service.export import ExportStore, Manifest
 from chat_service.llm import Finish, ModelClient
 from chat_service.prompts import build_messages, offline_answer
 from chat_service.retrieval import ArticleIndex, Context, index_article, select_context
 from chat_service.schemas import ChatRequest, parse_chat_request
+from chat_service.sources import export_source
 from chat_service.streams import Event, EventStream, StreamRegistry
 
 log = logging.getLogger("chat_service")
@@ -39,10 +41,14 @@ class ChatState:
 
     def __init__(self, settings: Settings, clock: Callable[[], float]) -> None:
         self.settings = settings
+        source = export_source(
+            settings.index, timeout=settings.index_timeout, max_bytes=settings.index_max_bytes
+        )
         self.store: ExportStore[ArticleIndex] = ExportStore(
-            settings.index_path,
+            source,
             prepare=index_article,
             check_interval=settings.index_check_seconds,
+            cache_size=settings.cache_articles,
             clock=clock,
         )
         self.limiter = limits.RateLimiter(
@@ -50,20 +56,28 @@ class ChatState:
         )
         self.streams = StreamRegistry()
         self.model: ModelClient | None = None
-        self._reloading = False
+        self.tasks: anyio.abc.TaskGroup | None = None
 
-    async def current_export(self) -> Export:
-        """The export, reloaded first (in a worker thread) if the file changed."""
-        if not self._reloading and self.store.changed():
-            self._reloading = True
-            try:
-                export = await anyio.to_thread.run_sync(self.store.reload)
-                log.info("reloaded the chat export: %d articles", len(export.articles))
-            except ExportError as error:
-                log.error("kept the previous chat export: %s", error)
-            finally:
-                self._reloading = False
-        return self.store.export
+    async def current_export(self) -> Manifest:
+        """The manifest, looked at again first when the check interval has passed."""
+        if self.store.due():
+            if self.store.source.remote and self.tasks is not None:
+                self.tasks.start_soon(self.store.refresh)  # a slow host must not hold up this request
+            else:
+                await self.store.refresh()
+        return self.store.manifest
+
+    async def article(self, slug: str) -> ArticleIndex:
+        """The prepared article for a question, or the 404 / 503 that says why there is none."""
+        try:
+            article = await self.store.get(slug)
+        except ExportError as error:
+            raise RequestRejected(
+                503, "article_unavailable", f"The article {slug[:100]!r} cannot be used now: {error.message}"
+            ) from None
+        if article is None:
+            raise RequestRejected(404, "unknown_article", f"There is no article {slug[:100]!r}.")
+        return article
 
 
 def source_of(context: Context, index: int) -> dict[str, str]:
@@ -79,7 +93,7 @@ def source_of(context: Context, index: int) -> dict[str, str]:
 
 
 async def answer_events(
-    state: ChatState, export: Export, context: Context, request: ChatRequest
+    state: ChatState, export: Manifest, context: Context, request: ChatRequest
 ) -> AsyncIterator[Event]:
     """The events of one answer: meta, tokens, done (errors are raised, and framed by EventStream)."""
     settings = state.settings
@@ -132,25 +146,11 @@ async def chat(request: Request) -> Response | EventStream:
     contents = [message.content for message in chat_request.messages]
     limits.check_messages(contents, max_messages=settings.max_messages, max_chars=settings.max_message_chars)
     export = await state.current_export()
-    article = state.store.get(chat_request.article)
-    if article is None:
-        raise RequestRejected(404, "unknown_article", f"There is no article {chat_request.article[:100]!r}.")
+    article = await state.article(chat_request.article)
     questions = [message.content for message in reversed(chat_request.messages) if message.role == "user"]
     context = select_context(article, questions, settings.context_tokens)
     events = answer_events(state, export, context, chat_request)
     return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
-
-
-def export_health(store: ExportStore[ArticleIndex]) -> dict[str, object]:
-    """The export part of /healthz; `stale` when the last reload failed and an older export still serves."""
-    error = store.reload_error
-    return {
-        "loaded": store.export is not None,
-        "path": str(store.path),
-        "articles": len(store.export.articles),
-        "stale": error is not None,
-        "error": error.message if error is not None else None,
-    }
 
 
 async def healthz(request: Request) -> Response:
@@ -162,7 +162,7 @@ async def healthz(request: Request) -> Response:
         "status": "draining" if draining else "ok",
         "backend": state.settings.backend,
         "model": state.settings.model if state.settings.backend == "openai" else None,
-        "export": export_health(state.store),
+        "export": state.store.health(),
     }
     return JSONResponse(body, status_code=503 if draining else 200)
 
@@ -193,21 +193,26 @@ async def drain_streams(app: Starlette) -> None:
 
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> Starlette:
-    """Build the service; raises ExportError when the chat export cannot be loaded."""
+    """Build the service; its start-up fails (ExportError) when the chat export's manifest cannot be read."""
     state = ChatState(settings, clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.model = ModelClient(settings) if settings.backend == "openai" else None
-        log.info(
-            "chat service ready: backend=%s articles=%d", settings.backend, len(state.store.export.articles)
-        )
-        try:
-            yield
-        finally:
-            await state.streams.drain(0)
-            if state.model is not None:
-                await state.model.aclose()
+        async with anyio.create_task_group() as tasks:
+            try:
+                manifest = await state.store.load()
+                state.tasks = tasks
+                state.model = ModelClient(settings) if settings.backend == "openai" else None
+                log.info(
+                    "chat service ready: backend=%s articles=%d", settings.backend, len(manifest.entries)
+                )
+                yield
+            finally:
+                await state.streams.drain(0)
+                if state.model is not None:
+                    await state.model.aclose()
+                tasks.cancel_scope.cancel()
+                await state.store.source.aclose()
 
     cors = Middleware(
         CORSMiddleware,
