@@ -147,7 +147,8 @@ class RemoteExport:
                     return 304, b"", {}
                 if response.status_code != 200:
                     raise self._failed(
-                        url, f"the host answered {response.status_code} {response.reason_phrase}"
+                        url,
+                        f"the host answered {response.status_code} {httpx2.codes.get_reason_phrase(response.status_code)}",
                     )
                 self._check_length(url, response.headers.get("content-length"))
                 body = bytearray()
