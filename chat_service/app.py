@@ -8,6 +8,7 @@ with a JSON error body `{"error": {"code", "message"}}`. Once the stream has sta
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
@@ -162,6 +163,7 @@ async def healthz(request: Request) -> Response:
         "status": "draining" if draining else "ok",
         "backend": state.settings.backend,
         "model": state.settings.model if state.settings.backend == "openai" else None,
+        "worker": os.getpid(),  # which process answered, when several serve one port
         "export": state.store.health(),
     }
     return JSONResponse(body, status_code=503 if draining else 200)

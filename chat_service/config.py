@@ -65,6 +65,7 @@ class Settings:
     index_timeout: float = 10.0
     index_max_bytes: int = 32 * 1024 * 1024
     cache_articles: int = 256
+    workers: int = 1
 
     @property
     def index_path(self) -> Path:
@@ -154,6 +155,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHAT_INDEX_TIMEOUT": ("index_timeout", _positive_float),
     "CHAT_INDEX_MAX_BYTES": ("index_max_bytes", _positive_int),
     "CHAT_CACHE_ARTICLES": ("cache_articles", _positive_int),
+    "CHAT_WORKERS": ("workers", _positive_int),
 }
 
 

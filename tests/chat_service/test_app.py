@@ -56,6 +56,7 @@ def test_healthz(offline: httpx.Client, export_path: Path):
         "status": "ok",
         "backend": "offline",
         "model": None,
+        "worker": os.getpid(),  # the test's own process runs the server
         "export": {
             "loaded": True,
             "path": str(export_path),
