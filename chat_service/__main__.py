@@ -19,17 +19,24 @@ from chat_service.config import Settings, load_settings
 from chat_service.errors import ConfigError, ExportError
 from chat_service.export import ExportStore
 from chat_service.server import ChatServer, serve_worker, server_config
+from chat_service.shared_limits import RedisRateLimiter
 from chat_service.sources import export_source
 from chat_service.workers import run_workers
 
 
 async def check_startup(settings: Settings) -> None:
-    """Read the chat export's manifest once, so that an unusable one stops start-up with a clear message."""
+    """Read the chat export's manifest once (and reach Redis), so that a problem stops start-up clearly."""
     source = export_source(settings.index, timeout=settings.index_timeout, max_bytes=settings.index_max_bytes)
     try:
         await ExportStore(source, prepare=lambda article: article, check_interval=0).load()
     finally:
         await source.aclose()
+    if settings.redis_url is not None:
+        limiter = RedisRateLimiter(settings.redis_url.reveal(), per_minute=1, burst=1)
+        try:
+            await limiter.ping()
+        finally:
+            await limiter.aclose()
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,12 +54,12 @@ def check_workers(workers: int, settings: Settings) -> None:
     """More than one worker needs a rate limit they share (or none at all); raise ConfigError otherwise."""
     if workers < 1:
         raise ConfigError(["--workers: must be a whole number above 0"])
-    if workers > 1 and settings.rate_per_minute > 0:
+    if workers > 1 and settings.rate_per_minute > 0 and settings.redis_url is None:
         raise ConfigError(
             [
                 f"--workers {workers}: each worker would count the rate limit on its own, so a reader would get "
-                f"{workers} times CHAT_RATE_PER_MINUTE; run one worker (--workers 1), or turn the limit off "
-                "(CHAT_RATE_PER_MINUTE=0)"
+                f"{workers} times CHAT_RATE_PER_MINUTE; either run one worker (--workers 1, CHAT_WORKERS unset), "
+                "or count the limit in Redis, shared by every worker: CHAT_REDIS_URL=redis://host:port/db"
             ]
         )
 

@@ -31,6 +31,7 @@ from chat_service.llm import Finish, ModelClient
 from chat_service.prompts import build_messages, offline_answer
 from chat_service.retrieval import ArticleIndex, Context, index_article, select_context
 from chat_service.schemas import ChatRequest, parse_chat_request
+from chat_service.shared_limits import RedisRateLimiter
 from chat_service.sources import export_source
 from chat_service.streams import Event, EventStream, StreamRegistry
 
@@ -55,6 +56,16 @@ class ChatState:
         self.limiter = limits.RateLimiter(
             per_minute=settings.rate_per_minute, burst=settings.rate_burst, clock=clock
         )
+        self.shared_limiter = (
+            RedisRateLimiter(
+                settings.redis_url.reveal(),
+                per_minute=settings.rate_per_minute,
+                burst=settings.rate_burst,
+                clock=clock,
+            )
+            if settings.redis_url is not None
+            else None
+        )
         self.streams = StreamRegistry()
         self.model: ModelClient | None = None
         self.tasks: anyio.abc.TaskGroup | None = None
@@ -67,6 +78,19 @@ class ChatState:
             else:
                 await self.store.refresh()
         return self.store.manifest
+
+    async def check_rate(self, client: str) -> None:
+        """Count one request of `client` (in Redis when CHAT_REDIS_URL is set); 429 when it must wait."""
+        if self.shared_limiter is not None:
+            await self.shared_limiter.check(client)
+        else:
+            self.limiter.check(client)
+
+    def rate_health(self) -> dict[str, object]:
+        """The rate limit part of /healthz: shared (in Redis) or per process, and whether it works."""
+        if self.shared_limiter is not None:
+            return self.shared_limiter.health()
+        return {"shared": False, "ok": True, "error": None}
 
     async def article(self, slug: str) -> ArticleIndex:
         """The prepared article for a question, or the 404 / 503 that says why there is none."""
@@ -141,7 +165,7 @@ async def chat(request: Request) -> Response | EventStream:
     settings = state.settings
     if state.streams.draining:
         raise RequestRejected(503, "shutting_down", "The service is restarting. Please ask again.")
-    state.limiter.check(request.client.host if request.client else "unknown")
+    await state.check_rate(request.client.host if request.client else "unknown")
     _check_media_type(request.headers.get("content-type"))
     chat_request = parse_chat_request(await _read_body(request, settings.max_body_bytes))
     contents = [message.content for message in chat_request.messages]
@@ -165,6 +189,7 @@ async def healthz(request: Request) -> Response:
         "model": state.settings.model if state.settings.backend == "openai" else None,
         "worker": os.getpid(),  # which process answered, when several serve one port
         "export": state.store.health(),
+        "rate_limit": state.rate_health(),
     }
     return JSONResponse(body, status_code=503 if draining else 200)
 
@@ -202,6 +227,8 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.monotoni
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with anyio.create_task_group() as tasks:
             try:
+                if state.shared_limiter is not None:
+                    await state.shared_limiter.ping()
                 manifest = await state.store.load()
                 state.tasks = tasks
                 state.model = ModelClient(settings) if settings.backend == "openai" else None
@@ -213,8 +240,10 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.monotoni
                 await state.streams.drain(0)
                 if state.model is not None:
                     await state.model.aclose()
-                tasks.cancel_scope.cancel()
                 await state.store.source.aclose()
+                if state.shared_limiter is not None:
+                    await state.shared_limiter.aclose()
+                tasks.cancel_scope.cancel()  # last: what follows it in this scope would be cancelled too
 
     cors = Middleware(
         CORSMiddleware,

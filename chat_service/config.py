@@ -66,6 +66,7 @@ class Settings:
     index_max_bytes: int = 32 * 1024 * 1024
     cache_articles: int = 256
     workers: int = 1
+    redis_url: Secret | None = None  # may hold a password
 
     @property
     def index_path(self) -> Path:
@@ -125,6 +126,13 @@ def _text(text: str) -> str:
     return text.strip()
 
 
+def _redis_url(text: str) -> Secret:
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError("must be a URL like redis://127.0.0.1:6379/0 (or rediss:// for TLS)")
+    return Secret(text.strip())
+
+
 def _index(text: str) -> str:
     text = text.strip()
     parts = urlsplit(text)
@@ -156,6 +164,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHAT_INDEX_MAX_BYTES": ("index_max_bytes", _positive_int),
     "CHAT_CACHE_ARTICLES": ("cache_articles", _positive_int),
     "CHAT_WORKERS": ("workers", _positive_int),
+    "CHAT_REDIS_URL": ("redis_url", _redis_url),
 }
 
 

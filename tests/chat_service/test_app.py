@@ -66,6 +66,7 @@ def test_healthz(offline: httpx.Client, export_path: Path):
             "skipped": 0,
             "cached": 0,
         },
+        "rate_limit": {"shared": False, "ok": True, "error": None},
     }
 
 

@@ -84,4 +84,4 @@ def test_more_than_one_worker_with_a_per_process_limit_stops_start_up(
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "--workers 2: each worker would count the rate limit on its own" in err
-    assert "run one worker (--workers 1)" in err
+    assert "either run one worker (--workers 1" in err and "CHAT_REDIS_URL=redis://host:port/db" in err
