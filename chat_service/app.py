@@ -28,6 +28,7 @@ from chat_service.config import Settings
 from chat_service.errors import ExportError, RequestRejected
 from chat_service.export import ExportStore, Manifest
 from chat_service.llm import Finish, ModelClient
+from chat_service.openapi import openapi_document
 from chat_service.prompts import build_messages, offline_answer
 from chat_service.retrieval import ArticleIndex, Context, index_article, select_context
 from chat_service.schemas import ChatRequest, parse_chat_request
@@ -194,6 +195,12 @@ async def healthz(request: Request) -> Response:
     return JSONResponse(body, status_code=503 if draining else 200)
 
 
+async def openapi_json(request: Request) -> Response:
+    """GET /openapi.json: this service's contract, with its limits."""
+    state: ChatState = request.app.state.chat
+    return JSONResponse(openapi_document(state.settings))
+
+
 def _error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
     return JSONResponse({"error": {"code": code, "message": message}}, status_code=status, headers=headers)
 
@@ -254,7 +261,11 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.monotoni
         max_age=600,
     )
     app = Starlette(
-        routes=[Route("/chat", chat, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])],
+        routes=[
+            Route("/chat", chat, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+        ],
         middleware=[cors],
         exception_handlers={
             RequestRejected: _rejected,
