@@ -49,10 +49,12 @@ dev: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/chat_bench.py
+	$(BIN)/python bench/export_bench.py
 
 bench-quick: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py --quick
 	$(BIN)/python bench/chat_bench.py --quick
+	$(BIN)/python bench/export_bench.py --quick
 
 clean:
 	rm -rf dist .cache

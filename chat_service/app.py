@@ -75,10 +75,17 @@ class ChatState:
         """The manifest, looked at again first when the check interval has passed."""
         if self.store.due():
             if self.store.source.remote and self.tasks is not None:
-                self.tasks.start_soon(self.store.refresh)  # a slow host must not hold up this request
+                self.tasks.start_soon(self._refresh_quietly)  # a slow host must not hold up this request
             else:
                 await self.store.refresh()
         return self.store.manifest
+
+    async def _refresh_quietly(self) -> None:
+        # In the lifespan's task group, where an exception would stop the service: a bug here is logged.
+        try:
+            await self.store.refresh()
+        except Exception:
+            log.exception("checking the chat export for changes failed")
 
     async def check_rate(self, client: str) -> None:
         """Count one request of `client` (in Redis when CHAT_REDIS_URL is set); 429 when it must wait."""
