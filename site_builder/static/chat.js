@@ -23,7 +23,7 @@
   let messages = load(), ctrl = null, raf = 0;
   let quote = ""; // the passage the next question is about
   let place = null; // while the panel is docked: where the reader was, and what was made inert
-  let inlineSeen = false, picked = "", pending = 0;
+  let inlineSeen = false, picked = null, pending = 0; // picked: the selection the passage button stands for
 
   function el(tag, props, ...kids) {
     const n = document.createElement(tag);
@@ -114,7 +114,7 @@
     const t = e.target;
     if (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return; // typing: not for us
     e.preventDefault();
-    open(selectedPassage()?.text);
+    open(selectedPassage());
   });
   document.addEventListener("selectionchange", () => {
     clearTimeout(pending);
@@ -476,9 +476,10 @@
   }
 
   /* ---- the panel from anywhere: docked beside the article (wide screens) or as a bottom sheet ---- */
-  function open(passageText) {
+  /** Docks the panel and focuses the question box; with a `found` passage ({text, range}), asks about it. */
+  function open(found) {
     passage.hidden = true;
-    if (passageText) setQuote(passageText);
+    if (found) setQuote(found.text, found.range);
     if (!place) {
       place = { y: scrollY, focus: document.activeElement, inert: [] };
       dockAs(wide.matches);
@@ -506,6 +507,7 @@
     const { y, at, focus, inert } = place;
     place = null;
     inert.forEach((n) => { n.inert = false; });
+    window.CSS?.highlights?.delete("chat-passage"); // the question may wait; the mark in the text goes
     keepPlace(() => {
       root.classList.remove("is-docked", "is-side", "is-sheet");
       document.documentElement.classList.remove("chat-beside");
@@ -522,7 +524,7 @@
   }
   /** Runs a change of layout, keeping the paragraph at the top of the window where it was. */
   function keepPlace(change) {
-    const at = prose && [...prose.children].find((n) => n.getBoundingClientRect().bottom > 0);
+    const at = prose && scrollY > 0 && [...prose.children].find((n) => n.getBoundingClientRect().bottom > 0);
     const top = at && at.getBoundingClientRect().top;
     change();
     if (at) scrollBy(0, at.getBoundingClientRect().top - top);
@@ -552,8 +554,13 @@
   function clip(text) {
     return text.length <= MAX_QUOTE ? text : text.slice(0, MAX_QUOTE - 1).replace(/\s+\S*$/, "") + "…";
   }
-  function setQuote(text) {
+  function setQuote(text, range) {
     quote = text;
+    // The passage stays marked in the article while the question about it is written (where supported).
+    if (window.Highlight && CSS.highlights) {
+      if (range) CSS.highlights.set("chat-passage", new Highlight(range.cloneRange()));
+      else CSS.highlights.delete("chat-passage");
+    }
     quoteText.textContent = text;
     quoteBox.hidden = !text;
     input.placeholder = text ? "Ask about this passage" : "Ask a question about this article";
@@ -573,7 +580,7 @@
     const rects = found ? [...found.range.getClientRects()].filter((r) => r.width || r.height) : [];
     passage.hidden = !rects.length;
     if (!rects.length) return;
-    picked = found.text;
+    picked = found;
     const first = rects[0], last = rects.at(-1), w = passage.offsetWidth, h = passage.offsetHeight;
     // Below the selection's end (touch handles and the system's menu need room), above it near the bottom.
     const gap = matchMedia("(pointer: coarse)").matches ? 28 : 8;
