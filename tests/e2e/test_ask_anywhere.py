@@ -58,7 +58,12 @@ def overlap(a: dict, b: dict) -> bool:
 
 def in_viewport(page, rect: dict) -> bool:
     size = page.viewport_size
-    return rect["x"] >= 0 and rect["y"] >= 0 and rect["right"] <= size["width"] and rect["bottom"] <= size["height"]
+    return (
+        rect["x"] >= 0
+        and rect["y"] >= 0
+        and rect["right"] <= size["width"]
+        and rect["bottom"] <= size["height"]
+    )
 
 
 def to_middle(page) -> float:
@@ -105,7 +110,9 @@ def is_docked(page) -> bool:
 
 
 @pytest.mark.parametrize("view", VIEWS)
-def test_the_control_is_in_view_mid_article_and_covers_neither_text_nor_contents(open_article, artifacts, view):
+def test_the_control_is_in_view_mid_article_and_covers_neither_text_nor_contents(
+    open_article, artifacts, view
+):
     page = open_article(**VIEWS[view])
     to_middle(page)
     launch = box(page, ".chat-launch")
@@ -119,7 +126,9 @@ def test_the_control_is_in_view_mid_article_and_covers_neither_text_nor_contents
             "rgba(0, 0, 0, 0)",
             "transparent",
         )
-        hit = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.chat-dock') !== null", [5, 735])
+        hit = page.evaluate(
+            "([x, y]) => document.elementFromPoint(x, y).closest('.chat-dock') !== null", [5, 735]
+        )
         assert hit
     else:
         assert not overlap(launch, box(page, "#article-body"))
@@ -204,8 +213,11 @@ def test_a_selected_passage_is_asked_about(chat, open_article, artifacts, view):
     assert selected.endswith("Liminal periods dissolve")
     button = page.locator(".chat-passage")
     button.wait_for(state="visible")
-    near, selection = box(page, ".chat-passage"), page.evaluate(
-        "() => { const r = getSelection().getRangeAt(0).getBoundingClientRect(); return {y: r.y, bottom: r.bottom}; }"
+    near, selection = (
+        box(page, ".chat-passage"),
+        page.evaluate(
+            "() => { const r = getSelection().getRangeAt(0).getBoundingClientRect(); return {y: r.y, bottom: r.bottom}; }"
+        ),
     )
     assert selection["y"] - 60 < near["y"] < selection["bottom"] + 60 and in_viewport(page, near)
     assert not overlap(near, box(page, ".chat-launch"))
@@ -263,7 +275,9 @@ def test_no_passage_button_outside_the_article_text(open_article, served):
 
 @pytest.mark.parametrize("view", ["desktop", "mobile"])
 def test_heading_citations_in_an_answer_link_to_their_sections(chat, open_article, view):
-    text = "It begins with [Prehistoric feasting] and [Key concepts]; see [Celebration], not [Nowhere] or [1]."
+    text = (
+        "It begins with [Prehistoric feasting] and [Key concepts]; see [Celebration], not [Nowhere] or [1]."
+    )
     chat.queue(Reply(chunks=answer(text, pieces=5)))
     page = open_article(**VIEWS[view], reduced_motion="reduce")
     page.click(".chat-launch")
@@ -277,7 +291,9 @@ def test_heading_citations_in_an_answer_link_to_their_sections(chat, open_articl
     ]
     assert turn.text_content() == text  # the brackets stay; [Nowhere] and [1] stay text
     turn.locator("a", has_text="Key concepts").click()
-    page.wait_for_function("Math.abs(document.getElementById('key-concepts').getBoundingClientRect().top) < 40")
+    page.wait_for_function(
+        "Math.abs(document.getElementById('key-concepts').getBoundingClientRect().top) < 40"
+    )
     assert page.evaluate("location.hash") == "#key-concepts"
     # Beside the article the panel stays open; a bottom sheet gets out of the way of the section.
     assert is_docked(page) == (view == "desktop")
