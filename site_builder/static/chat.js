@@ -158,12 +158,13 @@
     } catch { /* storage full or off: the conversation lasts as long as the page */ }
   }
   /** The conversation to send: non-empty turns, each cut, the last few, starting with the reader, small enough.
-      The question's passage goes in the request's `quote`; earlier questions carry theirs as a quote. */
-  function outgoing() {
+      The question's passage goes in the request's `quote` (its size counted here); earlier questions carry
+      theirs as a quote. */
+  function outgoing(quoted = "") {
     const said = (m) => (m.quote && m != messages.at(-1) ? "> " + m.quote + "\n\n" : "") + m.content;
     let out = messages.filter((m) => m.content.trim())
       .map((m) => ({ role: m.role, content: said(m).slice(0, MAX_CHARS) })).slice(-MAX_MESSAGES);
-    const size = () => new Blob([JSON.stringify(out)]).size;
+    const size = () => new Blob([JSON.stringify(out), quoted]).size;
     while (out.length > 1 && (out[0].role != "user" || size() > MAX_BODY)) out = out.slice(1);
     return out;
   }
@@ -191,8 +192,9 @@
       if (prev) paint(prev); // its Retry button goes
       log.append(turnView(messages.at(-1)));
     }
-    const request = { article: SLUG, messages: outgoing() };
-    if (messages.at(-1).quote) request.quote = messages.at(-1).quote;
+    const passageText = messages.at(-1).quote;
+    const request = { article: SLUG, messages: outgoing(passageText) };
+    if (passageText) request.quote = passageText;
     const body = JSON.stringify(request);
     const msg = { role: "assistant", content: "", status: "streaming" };
     messages.push(msg);

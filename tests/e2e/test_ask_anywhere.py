@@ -6,6 +6,8 @@ Run against the built sample article with the scripted /chat (tests/e2e/scripted
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from .axe import assert_no_violations
@@ -250,6 +252,34 @@ def test_a_selected_passage_is_asked_about(chat, open_article, artifacts, view):
     follow_up = chat.requests[-1]
     assert "quote" not in follow_up
     assert follow_up["messages"][0]["content"] == f"> {selected}\n\nWhat does this mean?"
+
+
+def test_a_long_passage_is_cut_to_the_limit_and_the_request_still_fits(chat, open_article):
+    page = open_article(**DESKTOP)
+    history = [{"role": ("user", "assistant")[i % 2], "content": f"{i:02} " + "x" * 2947} for i in range(30)]
+    # Stored before the panel loads (a reload's pagehide would save the page's own, empty, conversation over it).
+    page.add_init_script(
+        f"sessionStorage.setItem('folio-chat:v1:celebration', {json.dumps(json.dumps(history))})"
+    )
+    page.reload()
+    page.wait_for_selector("aside.chat.chat-ready")
+    page.evaluate(
+        """() => { const r = document.createRange();
+          r.setStartBefore(document.querySelector('#prehistoric-feasting + p'));
+          r.setEndAfter(document.querySelector('#medieval-and-early-modern-festivity + p'));
+          getSelection().removeAllRanges(); getSelection().addRange(r);
+          document.querySelector('#ancient-civilisations').scrollIntoView(); }"""
+    )
+    page.locator(".chat-passage").click()
+    ask(page, "Summarise this")
+    wait_answer(page)
+    sent = chat.requests[-1]
+    assert 900 < len(sent["quote"]) <= 1000 and sent["quote"].endswith("…")
+    assert sent["quote"].startswith("The oldest evidence for celebration is indirect")
+    assert sent["messages"][-1] == {"role": "user", "content": "Summarise this"}
+    assert len(sent["messages"]) >= 5 and sent["messages"][0]["role"] == "user"
+    # The page's own budget (30,000 bytes of conversation, under the service's 32 KiB) counts the quote too.
+    assert len(json.dumps(sent, ensure_ascii=False, separators=(",", ":")).encode()) <= 30_000 + 200
 
 
 def test_no_passage_button_outside_the_article_text(open_article, served):
