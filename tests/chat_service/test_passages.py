@@ -2,15 +2,14 @@
 
 import pytest
 
-from chat_service.export import parse_export
 from chat_service.prompts import offline_answer, system_prompt
 from chat_service.retrieval import find_quoted_section, index_article, select_context
-from tests.chat_service.support import sample_export
+from tests.chat_service.support import sample_article
 
 
 @pytest.fixture
 def article():
-    return parse_export(sample_export()).articles["celebration"]
+    return sample_article()
 
 
 @pytest.mark.parametrize(
