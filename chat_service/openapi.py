@@ -10,13 +10,21 @@ from __future__ import annotations
 from typing import Any
 
 from chat_service.config import Settings
+from chat_service.schemas import MAX_QUOTE_CHARS
 
 ERRORS = {
     400: ("invalid_json", "invalid_request"),
     404: ("unknown_article",),
     413: ("body_too_large",),
     415: ("unsupported_media_type",),
-    422: ("too_many_messages", "message_too_long", "unknown_role", "last_message_not_user", "empty_question"),
+    422: (
+        "too_many_messages",
+        "message_too_long",
+        "unknown_role",
+        "last_message_not_user",
+        "empty_question",
+        "quote_too_long",
+    ),
     429: ("rate_limited",),
     503: ("shutting_down", "article_unavailable"),
 }
@@ -25,7 +33,7 @@ WHEN = {
     404: "No article with that slug.",
     413: "The body is larger than the service accepts.",
     415: "The body is not sent as application/json.",
-    422: "The conversation breaks a rule (roles, the last message, its length or size).",
+    422: "The conversation breaks a rule (roles, the last message, its length or size), or the quote is too long.",
     429: "Too many questions from this client; Retry-After says when to ask again.",
     503: "The service is stopping, or the article's export file cannot be used now.",
 }
@@ -68,7 +76,12 @@ def _request(settings: Settings) -> dict[str, Any]:
         "description": "The conversation, oldest first; the last message is the reader's question.",
     }
     article = {"type": "string", "minLength": 1, "description": "The article's slug, e.g. guides/writing"}
-    return _object({"article": article, "messages": messages})
+    quote = {
+        "type": ["string", "null"],
+        "maxLength": MAX_QUOTE_CHARS,
+        "description": "The passage of the article the reader selected to ask about (optional).",
+    }
+    return _object({"article": article, "messages": messages, "quote": quote}, ("article", "messages"))
 
 
 def _events() -> dict[str, Any]:

@@ -75,6 +75,7 @@ def test_the_document_lists_every_error_and_the_stream(offline: httpx.Client):
         "unknown_role",
         "last_message_not_user",
         "empty_question",
+        "quote_too_long",
     ]
     assert schemas["ChatRequest"]["properties"]["messages"]["maxItems"] == 20
     events = chat["responses"]["200"]["x-events"]
