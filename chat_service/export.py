@@ -241,6 +241,7 @@ class ExportStore(Generic[T]):
         self._cache: OrderedDict[str, tuple[str, T]] = OrderedDict()  # slug -> (digest, prepared)
         self._broken: dict[str, tuple[str, str]] = {}  # slug -> (digest, reason): read, and found wrong
         self._logged: set[str] = set()
+        self._loading: dict[str, anyio.Event] = {}  # slug -> set when its file has been read
         self._refreshing = False
         self.manifest = Manifest(site_title="", base_url="", language="en", entries={})
         self.loaded = False
@@ -302,6 +303,17 @@ class ExportStore(Generic[T]):
         broken = self._broken.get(slug)
         if broken is not None and broken[0] == entry.digest:
             raise ExportError(self.source.location, broken[1])
+        loading = self._loading.get(slug)
+        if loading is not None:
+            await loading.wait()  # many first questions at once read the file once
+            return await self.get(slug)
+        self._loading[slug] = anyio.Event()
+        try:
+            return await self._load(slug, entry)
+        finally:
+            self._loading.pop(slug).set()
+
+    async def _load(self, slug: str, entry: Entry) -> T:
         try:
             raw = await self.source.article(entry.file, entry.digest)
             article, prepared = await anyio.to_thread.run_sync(self._decode_article, raw, entry)

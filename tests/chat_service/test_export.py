@@ -263,3 +263,23 @@ def test_store_keeps_the_last_good_manifest(export_path: Path):
     assert refresh(store) and not store.health()["stale"]
     export_path.unlink()
     assert not refresh(store) and store.manifest.site_title == "Renamed"  # gone: keep the last good one
+
+
+def test_many_first_questions_at_once_read_the_file_once(export_path: Path):
+    prepare = Counting()
+    store = loaded(export_path, prepare=prepare)
+
+    async def ask_at_once() -> list:
+        results: list = []
+
+        async def one() -> None:
+            results.append(await store.get("celebration"))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(10):
+                group.start_soon(one)
+        return results
+
+    results = anyio.run(ask_at_once)
+    assert prepare.slugs == ["celebration"]
+    assert len(results) == 10 and all(result is results[0] for result in results)
