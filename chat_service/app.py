@@ -34,7 +34,7 @@ from chat_service.retrieval import ArticleIndex, Context, index_article, select_
 from chat_service.schemas import ChatRequest, parse_chat_request
 from chat_service.shared_limits import RedisRateLimiter
 from chat_service.sources import export_source
-from chat_service.streams import Event, EventStream, StreamRegistry
+from chat_service.streams import Event, EventStream, KeepRawSend, StreamRegistry
 
 log = logging.getLogger("chat_service")
 
@@ -273,7 +273,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.monotoni
             Route("/healthz", healthz, methods=["GET"]),
             Route("/openapi.json", openapi_json, methods=["GET"]),
         ],
-        middleware=[cors],
+        middleware=[Middleware(KeepRawSend), cors],
         exception_handlers={
             RequestRejected: _rejected,
             HTTPException: _http_error,
