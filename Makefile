@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 
-.PHONY: build test check lint chat watch dev bench bench-quick clean
+.PHONY: build test check lint chat watch dev bench bench-quick clean eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,3 +55,7 @@ bench-quick: $(VENV)/.installed-dev
 
 clean:
 	rm -rf dist .cache
+
+# The ranking and coverage evaluation (tests/eval/): recall@1, recall@3, MRR and off-article flagging.
+eval: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.eval --ideas

@@ -36,6 +36,7 @@ class Article:
     description: str
     path: str
     sections: tuple[Section, ...]
+    language: str = "en"  # the site's: how its words are stemmed for ranking
 
     def url(self, section: Section) -> str:
         """The link to a section: the article's path + '#' + anchor (docs/contracts.md)."""
@@ -67,7 +68,7 @@ def _parse_section(data: object, where: str, path: str) -> Section:
     )
 
 
-def _parse_article(data: object, where: str, path: str) -> Article:
+def _parse_article(data: object, where: str, path: str, language: str = "en") -> Article:
     raw_sections = _get(data, "sections", list, where, path)
     sections = tuple(
         _parse_section(item, f"{where}.sections[{index}]", path)
@@ -81,6 +82,7 @@ def _parse_article(data: object, where: str, path: str) -> Article:
         description=str(data.get("description") or "") if isinstance(data, dict) else "",
         path=str(_get(data, "path", str, where, path)),
         sections=sections,
+        language=language,
     )
 
 
@@ -96,10 +98,14 @@ def parse_export(data: object, path: str = "<chat export>") -> Export:
         )
     site = data.get("site") if isinstance(data.get("site"), dict) else {}
     raw_articles = _get(data, "articles", list, "export", path)
-    articles = [_parse_article(item, f"articles[{i}]", path) for i, item in enumerate(raw_articles)]  # type: ignore[arg-type]
+    language = str(site.get("language") or "en")
+    articles = [
+        _parse_article(item, f"articles[{i}]", path, language)
+        for i, item in enumerate(raw_articles)  # type: ignore[arg-type]
+    ]
     return Export(
         site_title=str(site.get("title") or ""),
-        language=str(site.get("language") or "en"),
+        language=language,
         articles={article.slug: article for article in articles},
     )
 
