@@ -1,6 +1,7 @@
 """`python -m chat_service [--host 127.0.0.1] [--port 8001]`: check the settings, then serve with uvicorn.
 
 Exit codes: 0 after a clean shutdown, 2 when the settings or the chat export are unusable.
+`python -m chat_service gaps LOG` prints the report of the question log instead (question_log.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import uvicorn
 from chat_service.app import create_app, drain_streams
 from chat_service.config import load_settings
 from chat_service.errors import ConfigError, ExportError
+from chat_service.question_log import main as gaps_main
 
 
 class ChatServer(uvicorn.Server):
@@ -49,6 +51,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the service until interrupted; return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["gaps"]:
+        return gaps_main(argv[1:])
     args = parse_args(argv)
     try:
         settings = load_settings(os.environ)

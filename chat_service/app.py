@@ -27,6 +27,7 @@ from chat_service.errors import ExportError, RequestRejected
 from chat_service.export import Export, ExportStore
 from chat_service.llm import Finish, ModelClient
 from chat_service.prompts import build_messages, offline_answer
+from chat_service.question_log import QuestionLog
 from chat_service.retrieval import ArticleIndex, Context, index_article, select_context
 from chat_service.schemas import ChatRequest, parse_chat_request
 from chat_service.streams import Event, EventStream, StreamRegistry
@@ -50,6 +51,7 @@ class ChatState:
         )
         self.streams = StreamRegistry()
         self.model: ModelClient | None = None
+        self.question_log = QuestionLog(settings.question_log) if settings.question_log else None
         self._reloading = False
 
     async def current_export(self) -> Export:
@@ -85,7 +87,10 @@ async def answer_events(
     settings = state.settings
     sources = [source_of(context, index) for index in range(len(context.sources))]
     model = settings.model if state.model is not None else None
-    yield "meta", {"sources": sources, "backend": settings.backend, "model": model}
+    yield (
+        "meta",
+        {"sources": sources, "backend": settings.backend, "model": model, "covered": context.covered},
+    )
     if state.model is None:
         for piece in offline_answer(context, request.question):
             yield "token", piece
@@ -137,8 +142,18 @@ async def chat(request: Request) -> Response | EventStream:
         raise RequestRejected(404, "unknown_article", f"There is no article {chat_request.article[:100]!r}.")
     questions = [message.content for message in reversed(chat_request.messages) if message.role == "user"]
     context = select_context(article, questions, settings.context_tokens)
+    if not context.covered and state.question_log is not None:
+        await log_question(state.question_log, chat_request.article, chat_request.question)
     events = answer_events(state, export, context, chat_request)
     return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
+
+
+async def log_question(question_log: QuestionLog, article: str, question: str) -> None:
+    """Append an uncovered question to the log in a worker thread; a failure is logged, never the reader's."""
+    try:
+        await anyio.to_thread.run_sync(question_log.append, article, question)
+    except OSError as error:
+        log.error("could not append to the question log %s: %s", question_log.path, error.strerror)
 
 
 def export_health(store: ExportStore[ArticleIndex]) -> dict[str, object]:

@@ -62,6 +62,7 @@ class Settings:
     keepalive_seconds: float = 15.0
     shutdown_grace: float = 10.0
     index_check_seconds: float = 1.0
+    question_log: Path | None = None  # opt-in: where uncovered questions are appended (question_log.py)
 
     @property
     def backend(self) -> str:
@@ -112,6 +113,15 @@ def _origins(text: str) -> tuple[str, ...]:
     return origins
 
 
+def _log_path(text: str) -> Path:
+    path = Path(text.strip())
+    if not path.parent.is_dir():
+        raise ValueError(f"the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise ValueError("is a folder; give a file such as questions.jsonl")
+    return path
+
+
 def _text(text: str) -> str:
     return text.strip()
 
@@ -135,6 +145,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHAT_KEEPALIVE_SECONDS": ("keepalive_seconds", _positive_float),
     "CHAT_SHUTDOWN_GRACE": ("shutdown_grace", _non_negative_float),
     "CHAT_INDEX_CHECK_SECONDS": ("index_check_seconds", _non_negative_float),
+    "CHAT_QUESTION_LOG": ("question_log", _log_path),
 }
 
 

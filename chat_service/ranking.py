@@ -11,6 +11,7 @@ saturation: 1.0 when every term is there, 0.0 when none is. A threshold on it de
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -56,6 +57,7 @@ class ArticleIndex:
     analyzer: Analyzer
     sections: tuple[SectionTerms, ...]  # per section, in order
     doc_freq: Mapping[str, int]
+    vocabulary: tuple[str, ...]  # the terms of doc_freq, sorted: prefix look-ups for misspellings
     avg_heading: float
     avg_body: float
 
@@ -117,6 +119,7 @@ def index_article(article: Article) -> ArticleIndex:
         analyzer=words,
         sections=tuple(sections),
         doc_freq=dict(doc_freq),
+        vocabulary=tuple(sorted(doc_freq)),
         avg_heading=max(1.0, sum(s.heading_length for s in sections) / count),
         avg_body=max(1.0, sum(s.body_length for s in sections) / count),
     )
@@ -125,7 +128,7 @@ def index_article(article: Article) -> ArticleIndex:
 _WHOLE_PAGE = re.compile(
     r"\b(summar\w*|overview|tl\W?dr|gist|in a nutshell|main points?|key points?|"
     r"(this|the) (article|page|guide|tutorial|doc\w*|post|text|reference)|what.{0,4} this( about)?\W*$|"
-    r"what will i learn)\b"
+    r"what will i learn)"
 )
 _PAGE_WORDS = frozenset(
     "summar overview tldr tl dr gist nutshell main key point page articl guid tutori".split()
@@ -151,11 +154,11 @@ def _known(index: ArticleIndex, term: str) -> str:
     """The term, or the article's term it is a prefix of or that is a prefix of it ("uninstal", "uninstall")."""
     if term in index.doc_freq or len(term) < 4:
         return term
-    candidates = [
-        known
-        for known in index.doc_freq
-        if len(known) >= 4 and (known.startswith(term) or term.startswith(known))
-    ]
+    vocabulary = index.vocabulary
+    start = bisect.bisect_left(vocabulary, term)
+    longer = [known for known in vocabulary[start : start + 8] if known.startswith(term)]
+    shorter = [term[:end] for end in range(len(term) - 1, 3, -1) if term[:end] in index.doc_freq]
+    candidates = longer + shorter
     return min(candidates, key=lambda known: (abs(len(known) - len(term)), known)) if candidates else term
 
 

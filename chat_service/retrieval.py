@@ -78,7 +78,8 @@ def select_context(index: ArticleIndex, questions: Sequence[str], budget_tokens:
     article = index.article
     ranking = rank(index, questions)
     ranked, covered = ranking.scored, is_covered(ranking)
-    sources = _sources(article, ranked)
+    # Weak matches are not sources: citing them would make an answer the article does not give look grounded.
+    sources = _sources(article, ranked) if covered else ()
     if sum(_section_tokens(section) for section in article.sections) <= budget_tokens:
         return Context(
             article=article, sections=article.sections, sources=sources, matched=bool(ranked), covered=covered

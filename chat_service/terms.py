@@ -20,7 +20,8 @@ _STOPWORDS = {
         "a an and are as at be but by can could do does did for from how i in is it its me my of on or so "
         "that the their them there these they this to was what whats when where which who why will with "
         "would you your about tell should s t m im am any some get much many use using need work works way "
-        "possible instead else more please also really thing things".split()
+        "possible instead else more please also really thing things have has had were been being not no than "
+        "then too very just only into over again here all both each few most other such".split()
     )
 }
 

