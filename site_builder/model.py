@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -144,3 +144,12 @@ class OutputFile:
     path: str
     data: bytes = b""
     link_from: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """A file to write: its path, a key that changes whenever its output could, and how to render it."""
+
+    path: str
+    key: str
+    render: Callable[[], OutputFile]

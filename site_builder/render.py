@@ -12,7 +12,6 @@ import math
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ from markupsafe import Markup
 
 from .content import as_mapping
 from .errors import TemplateError
-from .model import LINK_PREFIX, Article, OutputFile, Site, slugify
+from .model import LINK_PREFIX, Article, OutputFile, PagePlan, Site, slugify
 
 HOME_SIZE = 30  # the newest articles on the home page; the A-Z page lists them all
 THEME_TEMPLATES = Path(__file__).parent / "templates"
@@ -58,15 +57,6 @@ class Urls:
 
     def __call__(self, path: str) -> str:
         return self.prefix + path if path else self.root
-
-
-@dataclass(frozen=True, slots=True)
-class PagePlan:
-    """A page to write: its path, a key that changes whenever its output could, and how to render it."""
-
-    path: str
-    key: str
-    render: Callable[[], OutputFile]
 
 
 class Renderer:

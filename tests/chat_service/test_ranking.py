@@ -107,3 +107,16 @@ def test_an_unknown_language_falls_back_to_plain_words():
     assert first(unknown, "Fedora") == "linux-packages"
     assert analyzer("tlh").terms("Running Installers") == ["running", "installers"]
     assert analyzer("de").terms("Häuser") == ["haus"]
+
+
+def test_articles_are_stemmed_in_the_manifest_language(tmp_path):
+    from chat_service.export import load_export
+    from tests.chat_service.support import sample_export, write_export
+
+    site = {"title": "Folio", "base_url": "https://example.org/", "language": "fr"}
+    export = load_export(write_export(tmp_path / "chat" / "index.json", sample_export(site=site)))
+    assert {a.language for a in export.articles.values()} == {"fr"}
+    assert analyzer("fr").terms("célébrations") != ["célébrations"]
+    assert index_article(export.articles["celebration"]).analyzer.terms("célébrations") == analyzer(
+        "fr"
+    ).terms("célébration")

@@ -62,7 +62,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             "OPENAI_BASE_URL": fake + "/v1",
             "OPENAI_API_KEY": "sk-test-not-a-real-key",
             "CHAT_MODEL": "fake-model",
-            "CHAT_INDEX": str(first / "chat-export.json"),
+            "CHAT_INDEX": str(first / "chat" / "index.json"),
             "CHAT_ALLOWED_ORIGINS": static.origin,
             "CHAT_RATE_PER_MINUTE": "6000",
             "CHAT_RATE_BURST": "200",
