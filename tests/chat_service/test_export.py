@@ -86,9 +86,7 @@ def test_rejects_an_article_file_it_cannot_read(export_path: Path, change, messa
 
 
 def test_a_file_outside_the_export_is_refused(tmp_path: Path):
-    manifest = sample_export(
-        articles=[{"slug": "a", "title": "A", "path": "/a/", "file": "../a.json", "digest": "1"}]
-    )
+    manifest = sample_export(articles=[{"slug": "a", "title": "A", "path": "/a/", "file": "../a.json", "digest": "1"}])
     path = write_json(tmp_path / "index.json", manifest)
     with pytest.raises(ExportError, match="must be a path inside the export's folder"):
         load_export(path)
@@ -167,3 +165,4 @@ def test_store_keeps_the_last_good_export_when_the_file_goes_during_a_reload(exp
     write_export(export_path, sample_export(site={"title": "Renamed"}))
     assert store.changed()  # the new file is picked up once it is there
     assert store.reload().site_title == "Renamed"
+

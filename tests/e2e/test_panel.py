@@ -184,9 +184,7 @@ def test_a_malformed_anchor_in_an_answer_is_text_and_the_panel_survives_a_reload
     ask(page, "Anything?")
     turn = wait_answer(page)
     hrefs = turn.locator(".chat-answer a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
-    assert all(
-        h.startswith("#") and page.locator(h).count() == 1 for h in hrefs
-    )  # at worst, the article's top
+    assert all(h.startswith("#") and page.locator(h).count() == 1 for h in hrefs)  # at worst, the article's top
     page.reload()
     assert "See this and that." in wait_answer(page).locator(".chat-answer").text_content()
     chat.queue(Reply(chunks=answer("Still here.", sources=[HISTORY])))

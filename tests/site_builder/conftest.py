@@ -41,3 +41,5 @@ def built(tmp_path: Path, site: Callable[..., Path]) -> Callable[..., tuple[Path
         return out, build(content, out, **options)  # type: ignore[arg-type]
 
     return run
+
+

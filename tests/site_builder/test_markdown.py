@@ -4,13 +4,9 @@ from site_builder.markdown import convert, split_title
 
 
 def test_sections_are_plain_text_under_their_headings() -> None:
-    doc = convert(
-        "Intro *here*.\n\n## First part\n\n- a\n- b\n\n### Deeper\n\n```\ncode  line\n```\n", "x.md"
-    )
+    doc = convert("Intro *here*.\n\n## First part\n\n- a\n- b\n\n### Deeper\n\n```\ncode  line\n```\n", "x.md")
     assert [(s.heading, s.anchor, s.level) for s in doc.sections] == [
-        ("", "", 1),
-        ("First part", "first-part", 2),
-        ("Deeper", "deeper", 3),
+        ("", "", 1), ("First part", "first-part", 2), ("Deeper", "deeper", 3),
     ]
     assert doc.sections[0].text == "Intro here."
     assert doc.sections[1].text == "- a\n- b"
@@ -19,10 +15,7 @@ def test_sections_are_plain_text_under_their_headings() -> None:
 
 def test_relative_md_links_become_markers_with_lines() -> None:
     doc = convert("Para.\n\nSee [a](../a.md#x).\n\nAgain [a](../a.md#x).\n", "guides/b.md", body_line=10)
-    assert [(link.target, link.fragment, link.line) for link in doc.links] == [
-        ("a.md", "x", 12),
-        ("a.md", "x", 14),
-    ]
+    assert [(link.target, link.fragment, link.line) for link in doc.links] == [("a.md", "x", 12), ("a.md", "x", 14)]
     assert 'href="folio:a.md#x"' in doc.html
 
 
