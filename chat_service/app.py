@@ -23,6 +23,7 @@ from starlette.routing import Route
 
 from chat_service import limits
 from chat_service.config import Settings
+from chat_service.elsewhere import SiteIndex, find_elsewhere
 from chat_service.errors import ExportError, RequestRejected
 from chat_service.export import Export, ExportStore
 from chat_service.llm import Finish, ModelClient
@@ -52,6 +53,7 @@ class ChatState:
         self.streams = StreamRegistry()
         self.model: ModelClient | None = None
         self.question_log = QuestionLog(settings.question_log) if settings.question_log else None
+        self.site_index = SiteIndex(settings.index_path, self.store.export.language)
         self._reloading = False
 
     async def current_export(self) -> Export:
@@ -60,6 +62,7 @@ class ChatState:
             self._reloading = True
             try:
                 export = await anyio.to_thread.run_sync(self.store.reload)
+                self.site_index.reset(export.language)
                 log.info("reloaded the chat export: %d articles", len(export.articles))
             except ExportError as error:
                 log.error("kept the previous chat export: %s", error)
@@ -81,16 +84,25 @@ def source_of(context: Context, index: int) -> dict[str, str]:
 
 
 async def answer_events(
-    state: ChatState, export: Export, context: Context, request: ChatRequest
+    state: ChatState,
+    export: Export,
+    context: Context,
+    request: ChatRequest,
+    elsewhere: list[dict[str, str]] | None = None,
 ) -> AsyncIterator[Event]:
     """The events of one answer: meta, tokens, done (errors are raised, and framed by EventStream)."""
     settings = state.settings
     sources = [source_of(context, index) for index in range(len(context.sources))]
     model = settings.model if state.model is not None else None
-    yield (
-        "meta",
-        {"sources": sources, "backend": settings.backend, "model": model, "covered": context.covered},
-    )
+    meta: dict[str, object] = {
+        "sources": sources,
+        "backend": settings.backend,
+        "model": model,
+        "covered": context.covered,
+    }
+    if not context.covered:
+        meta["elsewhere"] = elsewhere or []
+    yield "meta", meta
     if state.model is None:
         for piece in offline_answer(context, request.question):
             yield "token", piece
@@ -142,9 +154,15 @@ async def chat(request: Request) -> Response | EventStream:
         raise RequestRejected(404, "unknown_article", f"There is no article {chat_request.article[:100]!r}.")
     questions = [message.content for message in reversed(chat_request.messages) if message.role == "user"]
     context = select_context(article, questions, settings.context_tokens)
-    if not context.covered and state.question_log is not None:
-        await log_question(state.question_log, chat_request.article, chat_request.question)
-    events = answer_events(state, export, context, chat_request)
+    elsewhere = None
+    if not context.covered:
+        if state.question_log is not None:
+            await log_question(state.question_log, chat_request.article, chat_request.question)
+        # Shards may have to be read from disk: off the event loop.
+        elsewhere = await anyio.to_thread.run_sync(
+            find_elsewhere, state.site_index, state.store.get, chat_request.question, chat_request.article
+        )
+    events = answer_events(state, export, context, chat_request, elsewhere)
     return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import assets, catalog, check, config, content, feeds, knowledge, output, render
+from . import assets, catalog, chat_search, check, config, content, feeds, knowledge, output, render
 from . import search as search_index
 from .cache import BuildCache, code_version
 from .errors import BuildFailed, SearchError, SiteError
@@ -79,6 +79,7 @@ def build(
         *feeds.render_feeds(site, listed),
         *chat_files,
         knowledge.chat_index(site, chat_plans),
+        *chat_search.chat_search_files(site),
     ]
     index_search = search
     if not search and in_place:
