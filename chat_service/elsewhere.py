@@ -1,8 +1,8 @@
 """Other articles that answer a question the current one does not: the `elsewhere` list of the meta event.
 
-`SiteIndex` reads the build's site-wide word index (`chat/_search/`, docs/contracts.md) lazily: its small
-head on first use, then only the shards a question's words fall in, each stemmed once when loaded and kept in
-a small LRU, so start-up costs nothing and memory stays bounded however large the site. The best candidate
+`SiteIndex` reads the build's site-wide term index (`chat/_search/`, docs/contracts.md) lazily: its small
+head on first use, then only the shards a question's terms fall in, kept in a small LRU, so start-up costs
+nothing and memory stays bounded however large the site. The best candidate
 articles are then ranked section by section like the article being read (ranking.py), and only a section
 that would count as covering the question is offered.
 """
@@ -30,7 +30,7 @@ MAX_ELSEWHERE, CANDIDATES, SHARDS_KEPT = 3, 6, 16
 # Chosen by reading the suggestions for all the evaluation set's off-article questions.
 ELSEWHERE_EVIDENCE = 0.41
 
-Shard = dict[str, dict[int, int]]  # stem -> {article number: weight}
+Shard = dict[str, list[list[int]]]  # term -> [[article number, weight], ...]
 
 
 class SiteIndex:
@@ -61,9 +61,9 @@ class SiteIndex:
             count, slugs = head
             scores: dict[int, float] = {}
             for term in dict.fromkeys(self._words.terms(question)):
-                postings = self._shard(count, term).get(term, {})
+                postings = self._shard(count, term).get(term, [])
                 idf = math.log(1 + (len(slugs) - len(postings) + 0.5) / (len(postings) + 0.5))
-                for number, weight in postings.items():
+                for number, weight in postings:
                     scores[number] = scores.get(number, 0.0) + idf * weight / (weight + 1.0)
         ranked = sorted(scores, key=lambda number: (-scores[number], number))
         return [slugs[number] for number in ranked if slugs[number] != exclude][:limit]
@@ -74,6 +74,8 @@ class SiteIndex:
                 data = json.loads((self.folder / "index.json").read_bytes())
                 if data.get("format") != FORMAT or data.get("version") != VERSION:
                     raise ValueError(f"not a {FORMAT} version {VERSION} index")
+                if data.get("stemmer") != self._words.algorithm:
+                    raise ValueError(f"stemmed with {data.get('stemmer')}, not {self._words.algorithm}")
                 self._head = (int(data["shards"]), tuple(str(slug) for slug in data["articles"]))
             except (OSError, ValueError, KeyError, TypeError) as error:
                 self._failed = True  # until the next reload: one log line, not one per question
@@ -81,7 +83,7 @@ class SiteIndex:
         return self._head
 
     def _shard(self, count: int, term: str) -> Shard:
-        number = zlib.crc32(term[:3].encode()) % count
+        number = zlib.crc32(term.encode()) % count
         shard = self._shards.get(number)
         if shard is None:
             shard = self._read_shard(number)
@@ -97,13 +99,7 @@ class SiteIndex:
         except (OSError, ValueError) as error:
             log.warning("cannot read shard %d of the site-wide index: %s", number, error)
             return {}
-        words = list(data)
-        shard: Shard = {}
-        for word, stem in zip(words, self._words.stem(words), strict=True):
-            merged = shard.setdefault(stem, {})
-            for number_, weight in data[word]:
-                merged[number_] = merged.get(number_, 0) + weight
-        return shard
+        return data if isinstance(data, dict) else {}
 
 
 def find_elsewhere(

@@ -31,7 +31,7 @@ class Analyzer:
 
     def __init__(self, language: str) -> None:
         self.language = language
-        self._algorithm = _algorithm(language)
+        self.algorithm = _algorithm(language)  # the Snowball algorithm's name, or None
         self._stopwords = _STOPWORDS.get(language.split("-")[0].split("_")[0].lower(), frozenset())
         self._local = threading.local()  # a Stemmer object must not be shared between threads
 
@@ -45,11 +45,11 @@ class Analyzer:
 
     def stem(self, words: list[str]) -> list[str]:
         """Stem each word (unchanged when the language has no stemmer)."""
-        if self._algorithm is None:
+        if self.algorithm is None:
             return words
         stemmer = getattr(self._local, "stemmer", None)
         if stemmer is None:
-            stemmer = self._local.stemmer = Stemmer.Stemmer(self._algorithm)
+            stemmer = self._local.stemmer = Stemmer.Stemmer(self.algorithm)
         return stemmer.stemWords(words)
 
 

@@ -1,9 +1,9 @@
-"""The chat service's site-wide word index: which articles use which words (see docs/contracts.md).
+"""The chat service's site-wide term index: which articles use which words (see docs/contracts.md).
 
-The service answers "this article may not cover that; these pages might" from it. It is sharded by the first
-three letters of each word, so the service loads only the few shards a question needs. Words are lower-cased
-and not stemmed: the service stems them in the site's language when it loads a shard, and a word and its stem
-share their first three letters, so both land in the same shard.
+The service answers "this article may not cover that; these pages might" from it. Terms are the lower-cased
+words (letters and digits) stemmed by Snowball for the site's language, exactly as the service stems a
+question; the index is sharded by a hash of the term, so the service loads only the few shards a question
+needs. The only PyStemmer user of site_builder.
 """
 
 from __future__ import annotations
@@ -13,62 +13,99 @@ import re
 import zlib
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
+
+import Stemmer
 
 from .model import OutputFile, Section, Site
 
 FOLDER = "chat/_search"  # "_": no article's file can be there (content/_*/ is never read)
 FORMAT, VERSION = "folio-chat-search", 1
 POSTINGS_PER_SHARD = 20_000
+# A long article keeps its heaviest words: enough to be found, and the index stays small.
+TERMS_PER_ARTICLE = 250
 _WORD = re.compile(r"[^\W_]+")
 # Words in more than this share of a large site's articles ("the", "and") tell articles apart no better than
 # no word at all; leaving them out keeps the shards small.
 COMMON_SHARE, COMMON_MIN_ARTICLES = 0.25, 20
 
 
+@lru_cache(maxsize=8)
+def stemmer_name(language: str) -> str | None:
+    """The Snowball algorithm for a site language: the full code, else its primary subtag; None if neither."""
+    for name in dict.fromkeys((language.lower(), language.split("-")[0].split("_")[0].lower())):
+        try:
+            Stemmer.Stemmer(name)
+        except KeyError:
+            continue
+        return name
+    return None
+
+
+def _stem(words: list[str], language: str) -> list[str]:
+    name = stemmer_name(language)
+    return Stemmer.Stemmer(name).stemWords(words) if name else words
+
+
 def article_words(sections: Sequence[Section], title: str, description: str) -> str:
-    """An article's words with their weights, as ``word weight`` pairs: title words count 3, description and
-    heading words 2 each time, body words 1 each time. Computed once per article text (cached with it)."""
+    """An article's words with their weights, as ``word weight`` pairs: a title word counts 3, description and
+    heading words 2 each time, body words 1 each time; a long article keeps its heaviest words. Computed once
+    per article text (cached with it); stemmed when the index is built, in the site's language."""
     counts: Counter[str] = Counter()
     for weight, text in ((3, title), (2, description), *((2, s.heading) for s in sections)):
         for word in _WORD.findall(text.lower()):
             counts[word] += weight
     for section in sections:
         counts.update(_WORD.findall(section.text.lower()))
-    return " ".join(f"{word} {count}" for word, count in sorted(counts.items()) if len(word) > 1)
+    for word in [word for word in counts if len(word) < 2]:
+        del counts[word]
+    return " ".join(f"{word} {count}" for word, count in sorted(counts.most_common(TERMS_PER_ARTICLE)))
 
 
-def shard_of(word: str, shards: int) -> int:
-    """The shard that holds a word: CRC-32 of its first three characters (UTF-8), modulo the shard count."""
-    return zlib.crc32(word[:3].encode()) % shards
+def shard_of(term: str, shards: int) -> int:
+    """The shard that holds a term: CRC-32 of its UTF-8 bytes, modulo the shard count."""
+    return zlib.crc32(term.encode()) % shards
 
 
-def _parse(words: str) -> list[tuple[str, int]]:
-    parts = words.split(" ")
-    return [(parts[i], int(parts[i + 1])) for i in range(0, len(parts) - 1, 2)]
+def _pairs(words: str) -> zip[tuple[str, str]]:
+    parts = iter(words.split(" ") if words else ())
+    return zip(parts, parts, strict=False)
+
+
+def _postings(site: Site) -> dict[str, dict[int, int]]:
+    """term -> {article number: weight}; every distinct word of the site is stemmed once."""
+    per_article = [list(_pairs(article.chat_words)) for article in site.articles]
+    vocabulary = list({word for words in per_article for word, _ in words})
+    stems = dict(zip(vocabulary, _stem(vocabulary, site.config.language), strict=True))
+    postings: dict[str, dict[int, int]] = {}
+    for number, words in enumerate(per_article):
+        for word, weight in words:
+            entry = postings.setdefault(stems[word], {})
+            entry[number] = entry.get(number, 0) + int(weight)
+    return postings
 
 
 def chat_search_files(site: Site) -> list[OutputFile]:
     """``chat/_search/index.json`` (the shard count and the articles, numbered) and one file per shard."""
-    per_article = [_parse(article.chat_words) for article in site.articles]
-    doc_freq = Counter(word for words in per_article for word, _ in words)
-    common = len(per_article) * COMMON_SHARE if len(per_article) >= COMMON_MIN_ARTICLES else float("inf")
-    total = sum(freq for freq in doc_freq.values() if freq <= common)
+    count = len(site.articles)
+    common = count * COMMON_SHARE if count >= COMMON_MIN_ARTICLES else float("inf")
+    postings = {term: entry for term, entry in _postings(site).items() if len(entry) <= common}
+    total = sum(len(entry) for entry in postings.values())
     shards = 1
     while shards < 1024 and total / shards > POSTINGS_PER_SHARD:
         shards *= 2
-    postings: list[dict[str, list[list[int]]]] = [{} for _ in range(shards)]
-    for number, words in enumerate(per_article):
-        for word, weight in words:
-            if doc_freq[word] <= common:
-                postings[shard_of(word, shards)].setdefault(word, []).append([number, weight])
+    parts: list[dict[str, list[list[int]]]] = [{} for _ in range(shards)]
+    for term in sorted(postings):
+        parts[shard_of(term, shards)][term] = [[number, weight] for number, weight in postings[term].items()]
     head = {
         "format": FORMAT,
         "version": VERSION,
+        "stemmer": stemmer_name(site.config.language),
         "shards": shards,
         "articles": [article.slug for article in site.articles],
     }
     files = [OutputFile(path=f"{FOLDER}/index.json", data=_dumps(head))]
-    files += [OutputFile(path=f"{FOLDER}/{n}.json", data=_dumps(shard)) for n, shard in enumerate(postings)]
+    files += [OutputFile(path=f"{FOLDER}/{n}.json", data=_dumps(part)) for n, part in enumerate(parts)]
     return files
 
 
