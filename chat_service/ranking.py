@@ -46,7 +46,7 @@ class SectionTerms:
     body: Mapping[str, int]
     heading_length: int
     body_length: int
-    pairs: frozenset[tuple[str, str]]
+    sequence: tuple[str, ...]  # heading and text terms in order ("" between): for side-by-side pairs
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -71,8 +71,13 @@ class Ranking:
     whole_page: bool
 
 
-def _pairs(terms: Sequence[str]) -> frozenset[tuple[str, str]]:
-    return frozenset(zip(terms, terms[1:], strict=False))
+def _pairs(terms: Sequence[str]) -> set[tuple[str, str]]:
+    return set(zip(terms, terms[1:], strict=False))
+
+
+def _has_pair(sequence: Sequence[str], pair: tuple[str, str]) -> bool:
+    first, second = pair
+    return any(a == first and b == second for a, b in zip(sequence, sequence[1:], strict=False))
 
 
 def _parents(article: Article) -> list[str]:
@@ -86,21 +91,25 @@ def _parents(article: Article) -> list[str]:
     return parents
 
 
-def _section_terms(heading: list[str], parent: list[str], body: list[str]) -> SectionTerms:
+def _section_terms(
+    heading: list[str], parent: list[str], body: list[str], shared: dict[str, str]
+) -> SectionTerms:
+    # One string object per distinct term of the article: the sequences hold references, not copies.
+    heading, body = [shared.setdefault(t, t) for t in heading], [shared.setdefault(t, t) for t in body]
     return SectionTerms(
         heading=Counter(heading),
         parent=Counter(parent),
         body=Counter(body),
         heading_length=len(heading),
         body_length=len(body),
-        pairs=_pairs(heading) | _pairs(body),
+        sequence=(*heading, "", *body),
     )
 
 
 def index_article(article: Article) -> ArticleIndex:
     """Count each section's terms once, so that every question about the article is ranked quickly."""
     words = analyzer(article.language)
-    sections = []
+    sections, shared = [], {}
     for position, (section, parent) in enumerate(zip(article.sections, _parents(article), strict=True)):
         body = section.text
         if position == 0:
@@ -109,7 +118,8 @@ def index_article(article: Article) -> ArticleIndex:
         # as its subsections' parent heading instead.
         body_terms = words.terms(body) if section.text.strip() or position == 0 else []
         heading_terms = words.terms(section.heading) if body_terms else []
-        sections.append(_section_terms(heading_terms, words.terms(parent) if body_terms else [], body_terms))
+        parent_terms = words.terms(parent) if body_terms else []
+        sections.append(_section_terms(heading_terms, parent_terms, body_terms, shared))
     doc_freq: Counter[str] = Counter()
     for terms in sections:
         doc_freq.update(set(terms.heading) | set(terms.parent) | set(terms.body))
@@ -200,8 +210,10 @@ def _score(
             score += weight * idf[term] * saturation * (weights.k1 + 1)
             matched += weight * idf[term] * saturation
     for pair in pairs:
-        if pair in terms.pairs:
-            score += weights.pair * (idf[pair[0]] + idf[pair[1]])
+        # Only where both words are: then look for them side by side.
+        if pair[0] in terms.body or pair[0] in terms.heading:
+            if (pair[1] in terms.body or pair[1] in terms.heading) and _has_pair(terms.sequence, pair):
+                score += weights.pair * (idf[pair[0]] + idf[pair[1]])
     return score, matched
 
 
