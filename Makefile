@@ -48,10 +48,12 @@ dev: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/chat_bench.py
+	$(BIN)/python bench/elsewhere_bench.py
 
 bench-quick: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py --quick
 	$(BIN)/python bench/chat_bench.py --quick
+	$(BIN)/python bench/elsewhere_bench.py --articles 500
 
 clean:
 	rm -rf dist .cache
