@@ -130,3 +130,24 @@ def test_chat_streams_elsewhere_when_the_article_does_not_cover_it(start_chat, m
         ]
         _, events = read_stream(client, question("How do I run it with docker?", article="install"))
         assert events[0][1]["covered"] is True and "elsewhere" not in events[0][1]
+
+
+def test_a_rebuild_is_picked_up_without_a_restart(start_chat, tmp_path: Path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "site.toml").write_text('title = "Lumen docs"\nbase_url = "https://example.org/"\n')
+    for name in ("install.md", "faq.md"):
+        (content / name).write_text(textwrap.dedent(ARTICLES[name]))
+    build(content, tmp_path / "dist", search=False)
+    manifest = tmp_path / "dist" / "chat" / "index.json"
+    body = question("How do I turn on two-factor authentication?", article="install")
+    with httpx.Client(
+        base_url=start_chat(CHAT_INDEX=str(manifest), CHAT_INDEX_CHECK_SECONDS="0"),
+        timeout=10,
+        trust_env=False,
+    ) as client:
+        assert read_stream(client, body)[1][0][1]["elsewhere"] == []
+        (content / "configuration.md").write_text(textwrap.dedent(ARTICLES["configuration.md"]))
+        build(content, tmp_path / "dist", search=False)
+        elsewhere = read_stream(client, body)[1][0][1]["elsewhere"]
+    assert [item["url"] for item in elsewhere] == ["/configuration/#authentication"]
