@@ -153,7 +153,7 @@ async def chat(request: Request) -> Response | EventStream:
     if article is None:
         raise RequestRejected(404, "unknown_article", f"There is no article {chat_request.article[:100]!r}.")
     questions = [message.content for message in reversed(chat_request.messages) if message.role == "user"]
-    context = select_context(article, questions, settings.context_tokens)
+    context = select_context(article, questions, settings.context_tokens, quote=chat_request.quote)
     elsewhere = None
     if not context.covered:
         if state.question_log is not None:

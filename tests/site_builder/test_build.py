@@ -94,7 +94,8 @@ def test_assets_are_fingerprinted_and_small(built) -> None:
     names = sorted(p.name for p in (out / "assets").iterdir())
     assert {"chat.js", "chat.css", "site.js", "style.css"} <= {f"{n.split('.')[0]}.{n.split('.')[-1]}" for n in names}
     assert all(len(n.split(".")[1]) == 10 for n in names)
-    assert sum((out / "assets" / n).stat().st_size for n in names) < 30_000
+    # Minified, all together: the theme (~13 kB) and the chat panel with docking and passages (~25 kB).
+    assert sum((out / "assets" / n).stat().st_size for n in names) < 42_000
 
 
 def test_drafts_are_left_out_unless_asked(tmp_path: Path, site) -> None:
