@@ -120,3 +120,13 @@ def test_articles_are_stemmed_in_the_manifest_language(tmp_path):
     assert index_article(export.articles["celebration"]).analyzer.terms("célébrations") == analyzer(
         "fr"
     ).terms("célébration")
+
+
+def test_a_quoted_passage_of_the_article_is_covered_and_cited_first(index):
+    quote = "If port 8080 is in use, choose another port"
+    context = select_context(index, ["what does this mean for me?"], 10_000, quote=quote)
+    assert context.covered and context.sources[0].anchor == "troubleshooting"
+    elsewhere = select_context(
+        index, ["what does this mean for me?"], 10_000, quote="Words from another page entirely"
+    )
+    assert elsewhere.quoted is None and not elsewhere.covered
