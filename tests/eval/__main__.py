@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from chat_service import ranking, retrieval
+from chat_service.elsewhere import SiteIndex, find_elsewhere
 from chat_service.export import Article, Section
 from tests.eval.baseline import BaselineIndex
 from tests.eval.corpus import Corpus, load_corpus
@@ -33,6 +34,9 @@ class Question:
     text: str
     answers: frozenset[str]
     earlier: tuple[str, ...]  # the reader's earlier questions, latest first
+    elsewhere: frozenset[
+        str
+    ]  # for an off-article question: "slug#anchor" of other articles' sections that answer
 
     @property
     def asked(self) -> list[str]:
@@ -58,6 +62,7 @@ def load_questions(path: Path = QUESTIONS) -> list[Question]:
             text=str(item["q"]),
             answers=frozenset(str(anchor) for anchor in item["a"]),
             earlier=tuple(reversed([str(q) for q in item.get("after", [])])),
+            elsewhere=frozenset(str(target) for target in item.get("elsewhere", [])),
         )
         for slug, items in data.items()
         for item in items
@@ -169,6 +174,28 @@ def shipped_coverage(questions: Sequence[Question], outcomes: Sequence[Outcome])
     )
 
 
+def elsewhere_scores(corpus: Corpus, questions: Sequence[Question]) -> str:
+    """How the `elsewhere` list does on the off-article questions (labelled after it was designed)."""
+    indexes = {slug: retrieval.index_article(article) for slug, article in corpus.articles.items()}
+    site = SiteIndex(corpus.manifest, corpus.language)
+    first = offered = clean = 0
+    wanted = [q for q in questions if not q.answers and q.elsewhere]
+    unwanted = [q for q in questions if not q.answers and not q.elsewhere]
+    for q in wanted + unwanted:
+        found = find_elsewhere(site, indexes.get, q.text, q.article)
+        targets = [item["url"].strip("/").replace("/#", "#") for item in found]
+        if q.elsewhere:
+            first += bool(targets) and targets[0] in q.elsewhere
+            offered += any(target in q.elsewhere for target in targets)
+        else:
+            clean += not targets
+    return (
+        f"elsewhere: for the {len(wanted)} off-article questions another article answers, the first link is "
+        f"right for {first} and one of the links for {offered}; for the {len(unwanted)} that no article "
+        f"answers, nothing is offered for {clean}."
+    )
+
+
 def timing(corpus: Corpus, questions: Sequence[Question]) -> str:
     """select_context() time per question on a 50-section article made from the corpus's sections."""
     sections: list[Section] = [s for a in corpus.articles.values() for s in a.sections if s.text][:50]
@@ -227,6 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         print(_row(name, score(questions, results[name])))
     print()
     print(shipped_coverage(questions, results["current"]))
+    print(elsewhere_scores(corpus, questions))
     print(timing(corpus, questions))
     if args.misses:
         _misses(questions, results["current"])

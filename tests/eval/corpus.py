@@ -8,6 +8,7 @@ evaluation ranks exactly the sections the service would see.
 
 from __future__ import annotations
 
+import atexit
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ ARTICLES = Path(__file__).parent / "articles"
 class Corpus:
     language: str
     articles: dict[str, Article]
+    manifest: Path  # the built chat export, kept until the process ends (the site-wide index is beside it)
 
 
 def _content_folder(folder: Path) -> Path:
@@ -36,9 +38,10 @@ def _content_folder(folder: Path) -> Path:
 
 def load_corpus() -> Corpus:
     """Build the evaluation site in a temporary folder and return its articles as the service sees them."""
-    with tempfile.TemporaryDirectory(prefix="folio-eval-") as folder:
-        content = _content_folder(Path(folder))
-        out = Path(folder) / "dist"
-        build(content, out, search=False)
-        export = load_export(out / "chat" / "index.json")
-    return Corpus(language=export.language, articles=dict(export.articles))
+    folder = Path(tempfile.mkdtemp(prefix="folio-eval-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    out = folder / "dist"
+    build(_content_folder(folder), out, search=False)
+    manifest = out / "chat" / "index.json"
+    export = load_export(manifest)
+    return Corpus(language=export.language, articles=dict(export.articles), manifest=manifest)
