@@ -67,21 +67,21 @@ def shard_of(term: str, shards: int) -> int:
     return zlib.crc32(term.encode()) % shards
 
 
-def _pairs(words: str) -> zip[tuple[str, str]]:
-    parts = iter(words.split(" ") if words else ())
-    return zip(parts, parts, strict=False)
-
-
-def _postings(site: Site) -> dict[str, dict[int, int]]:
-    """term -> {article number: weight}; every distinct word of the site is stemmed once."""
-    per_article = [list(_pairs(article.chat_words)) for article in site.articles]
-    vocabulary = list({word for words in per_article for word, _ in words})
+def _postings(site: Site) -> dict[str, list[list[int]]]:
+    """term -> [[article number, weight], ...] in article order; every distinct word is stemmed once."""
+    split = [article.chat_words.split(" ") if article.chat_words else [] for article in site.articles]
+    vocabulary = list(set().union(*(parts[0::2] for parts in split)))
     stems = dict(zip(vocabulary, _stem(vocabulary, site.config.language), strict=True))
-    postings: dict[str, dict[int, int]] = {}
-    for number, words in enumerate(per_article):
-        for word, weight in words:
-            entry = postings.setdefault(stems[word], {})
-            entry[number] = entry.get(number, 0) + int(weight)
+    postings: dict[str, list[list[int]]] = {}
+    for number, parts in enumerate(split):
+        for word, weight in zip(parts[0::2], map(int, parts[1::2]), strict=True):
+            entry = postings.get(stems[word])
+            if entry is None:
+                postings[stems[word]] = [[number, weight]]
+            elif entry[-1][0] == number:  # two words of this article with one stem ("install", "installs")
+                entry[-1][1] += weight
+            else:
+                entry.append([number, weight])
     return postings
 
 
@@ -96,7 +96,7 @@ def chat_search_files(site: Site) -> list[OutputFile]:
         shards *= 2
     parts: list[dict[str, list[list[int]]]] = [{} for _ in range(shards)]
     for term in sorted(postings):
-        parts[shard_of(term, shards)][term] = [[number, weight] for number, weight in postings[term].items()]
+        parts[shard_of(term, shards)][term] = postings[term]
     head = {
         "format": FORMAT,
         "version": VERSION,
