@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 CHAT_WORKERS ?= 1
 
-.PHONY: build test check lint chat watch dev bench bench-quick clean
+.PHONY: build test check lint chat watch dev bench bench-quick clean eval
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -50,11 +50,17 @@ bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/chat_bench.py
 	$(BIN)/python bench/export_bench.py
+	$(BIN)/python bench/elsewhere_bench.py
 
 bench-quick: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py --quick
 	$(BIN)/python bench/chat_bench.py --quick
 	$(BIN)/python bench/export_bench.py --quick
+	$(BIN)/python bench/elsewhere_bench.py --articles 500
 
 clean:
 	rm -rf dist .cache
+
+# The ranking and coverage evaluation (tests/eval/): recall@1, recall@3, MRR and off-article flagging.
+eval: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.eval --ideas

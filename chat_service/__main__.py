@@ -2,7 +2,7 @@
 
 With `--workers N` (default `CHAT_WORKERS`, else 1) N processes serve one socket, each a whole service.
 Exit codes: 0 after a clean shutdown, 1 when a worker failed to start, 2 when the settings or the chat export
-are unusable.
+are unusable. `python -m chat_service gaps LOG` prints the report of the question log instead (question_log.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from chat_service.app import create_app
 from chat_service.config import Settings, load_settings
 from chat_service.errors import ConfigError, ExportError
 from chat_service.export import ExportStore
+from chat_service.question_log import main as gaps_main
 from chat_service.server import ChatServer, serve_worker, server_config
 from chat_service.shared_limits import RedisRateLimiter
 from chat_service.sources import export_source
@@ -66,6 +67,9 @@ def check_workers(workers: int, settings: Settings) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the service until interrupted; return the exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["gaps"]:
+        return gaps_main(argv[1:])
     args = parse_args(argv)
     try:
         settings = load_settings(os.environ)

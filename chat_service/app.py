@@ -25,11 +25,13 @@ from starlette.routing import Route
 
 from chat_service import limits
 from chat_service.config import Settings
+from chat_service.elsewhere import SiteIndex, rank_elsewhere
 from chat_service.errors import ExportError, RequestRejected
 from chat_service.export import ExportStore, Manifest
 from chat_service.llm import Finish, ModelClient
 from chat_service.openapi import openapi_document
 from chat_service.prompts import build_messages, offline_answer
+from chat_service.question_log import QuestionLog
 from chat_service.retrieval import ArticleIndex, Context, index_article, select_context
 from chat_service.schemas import ChatRequest, parse_chat_request
 from chat_service.shared_limits import RedisRateLimiter
@@ -70,15 +72,41 @@ class ChatState:
         self.streams = StreamRegistry()
         self.model: ModelClient | None = None
         self.tasks: anyio.abc.TaskGroup | None = None
+        self.question_log = QuestionLog(settings.question_log) if settings.question_log else None
+        # The site-wide index is read from the export's folder on this machine: elsewhere needs a local export.
+        self.site_index: SiteIndex | None = None
 
     async def current_export(self) -> Manifest:
         """The manifest, looked at again first when the check interval has passed."""
         if self.store.due():
             if self.store.source.remote and self.tasks is not None:
                 self.tasks.start_soon(self._refresh_quietly)  # a slow host must not hold up this request
-            else:
-                await self.store.refresh()
+            elif await self.store.refresh():
+                self.use_site_index()
         return self.store.manifest
+
+    def use_site_index(self) -> None:
+        """Read the site-wide index (for `elsewhere`) afresh: the manifest is new, so may the index be."""
+        if self.store.source.remote:
+            return
+        if self.site_index is None:
+            self.site_index = SiteIndex(self.settings.index_path, self.store.manifest.language)
+        else:
+            self.site_index.reset(self.store.manifest.language)
+
+    async def elsewhere(self, question: str, current: str) -> list[dict[str, str]]:
+        """Sections of other articles that cover a question the current one does not."""
+        if self.site_index is None:
+            return []
+        # Shards may have to be read from disk: off the event loop.
+        slugs = await anyio.to_thread.run_sync(self.site_index.candidates, question, current)
+        candidates: dict[str, ArticleIndex | None] = {}
+        for slug in slugs:
+            try:
+                candidates[slug] = await self.store.get(slug)
+            except ExportError:
+                candidates[slug] = None
+        return rank_elsewhere(candidates, question)
 
     async def _refresh_quietly(self) -> None:
         # In the lifespan's task group, where an exception would stop the service: a bug here is logged.
@@ -126,13 +154,25 @@ def source_of(context: Context, index: int) -> dict[str, str]:
 
 
 async def answer_events(
-    state: ChatState, export: Manifest, context: Context, request: ChatRequest
+    state: ChatState,
+    export: Manifest,
+    context: Context,
+    request: ChatRequest,
+    elsewhere: list[dict[str, str]] | None = None,
 ) -> AsyncIterator[Event]:
     """The events of one answer: meta, tokens, done (errors are raised, and framed by EventStream)."""
     settings = state.settings
     sources = [source_of(context, index) for index in range(len(context.sources))]
     model = settings.model if state.model is not None else None
-    yield "meta", {"sources": sources, "backend": settings.backend, "model": model}
+    meta: dict[str, object] = {
+        "sources": sources,
+        "backend": settings.backend,
+        "model": model,
+        "covered": context.covered,
+    }
+    if not context.covered:
+        meta["elsewhere"] = elsewhere or []
+    yield "meta", meta
     if state.model is None:
         for piece in offline_answer(context, request.question):
             yield "token", piece
@@ -182,8 +222,21 @@ async def chat(request: Request) -> Response | EventStream:
     article = await state.article(chat_request.article)
     questions = [message.content for message in reversed(chat_request.messages) if message.role == "user"]
     context = select_context(article, questions, settings.context_tokens, quote=chat_request.quote)
-    events = answer_events(state, export, context, chat_request)
+    elsewhere = None
+    if not context.covered:
+        if state.question_log is not None:
+            await log_question(state.question_log, chat_request.article, chat_request.question)
+        elsewhere = await state.elsewhere(chat_request.question, chat_request.article)
+    events = answer_events(state, export, context, chat_request, elsewhere)
     return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
+
+
+async def log_question(question_log: QuestionLog, article: str, question: str) -> None:
+    """Append an uncovered question to the log in a worker thread; a failure is logged, never the reader's."""
+    try:
+        await anyio.to_thread.run_sync(question_log.append, article, question)
+    except OSError as error:
+        log.error("could not append to the question log %s: %s", question_log.path, error.strerror)
 
 
 async def healthz(request: Request) -> Response:
@@ -244,6 +297,7 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.monotoni
                 if state.shared_limiter is not None:
                     await state.shared_limiter.ping()
                 manifest = await state.store.load()
+                state.use_site_index()
                 state.tasks = tasks
                 state.model = ModelClient(settings) if settings.backend == "openai" else None
                 log.info(

@@ -67,6 +67,7 @@ class Settings:
     cache_articles: int = 256
     workers: int = 1
     redis_url: Secret | None = None  # may hold a password
+    question_log: Path | None = None  # opt-in: where uncovered questions are appended (question_log.py)
 
     @property
     def index_path(self) -> Path:
@@ -122,6 +123,15 @@ def _origins(text: str) -> tuple[str, ...]:
     return origins
 
 
+def _log_path(text: str) -> Path:
+    path = Path(text.strip())
+    if not path.parent.is_dir():
+        raise ValueError(f"the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise ValueError("is a folder; give a file such as questions.jsonl")
+    return path
+
+
 def _text(text: str) -> str:
     return text.strip()
 
@@ -165,6 +175,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHAT_CACHE_ARTICLES": ("cache_articles", _positive_int),
     "CHAT_WORKERS": ("workers", _positive_int),
     "CHAT_REDIS_URL": ("redis_url", _redis_url),
+    "CHAT_QUESTION_LOG": ("question_log", _log_path),
 }
 
 

@@ -48,6 +48,7 @@ class Article:
     path: str
     sections: tuple[Section, ...]
     digest: str = ""
+    language: str = "en"  # the site's (from the manifest): how its words are stemmed for ranking
 
     def url(self, section: Section) -> str:
         """The link to a section: the article's path + '#' + anchor (docs/contracts.md)."""
@@ -167,7 +168,7 @@ def _parse_section(data: object, where: str, path: str) -> Section:
     )
 
 
-def parse_article(data: object, path: str = "<chat article>") -> Article:
+def parse_article(data: object, path: str = "<chat article>", language: str = "en") -> Article:
     """Turn the decoded JSON of one article file into an Article, or raise ExportError."""
     _check_format(data, ARTICLE_FORMAT, path)
     raw_sections = _get(data, "sections", list, "article", path)
@@ -185,6 +186,7 @@ def parse_article(data: object, path: str = "<chat article>") -> Article:
         path=_text(data, "path", "article", path),
         sections=sections,
         digest=_text(data, "digest", "article", path),
+        language=language,
     )
 
 
@@ -196,9 +198,9 @@ def decode_json(raw: bytes, path: str) -> object:
         raise ExportError(path, f"the chat export is not valid JSON: {error}") from None
 
 
-def decode_article(raw: bytes, entry: Entry, path: str) -> Article:
+def decode_article(raw: bytes, entry: Entry, path: str, language: str = "en") -> Article:
     """The article in the file of the manifest's `entry`; its slug must be the entry's."""
-    article = parse_article(decode_json(raw, path), path)
+    article = parse_article(decode_json(raw, path), path, language)
     if article.slug != entry.slug:
         raise ExportError(path, f"the file is article {article.slug!r}, not {entry.slug!r}", REBUILD)
     return article
@@ -210,7 +212,9 @@ def load_export(path: Path) -> Export:
     for name, reason in manifest.skipped.items():
         raise ExportError(str(path), f"{name}: {reason}")
     articles = {
-        slug: decode_article(read_file(path.parent / entry.file), entry, str(path.parent / entry.file))
+        slug: decode_article(
+            read_file(path.parent / entry.file), entry, str(path.parent / entry.file), manifest.language
+        )
         for slug, entry in manifest.entries.items()
     }
     return Export(site_title=manifest.site_title, language=manifest.language, articles=articles)
@@ -350,11 +354,14 @@ class ExportStore(Generic[T]):
         return parse_manifest(decode_json(raw, location), location)
 
     def _decode_article(self, raw: bytes, entry: Entry) -> tuple[Article, T]:
-        article = decode_article(raw, entry, self.source.article_location(entry.file))
+        location = self.source.article_location(entry.file)
+        article = decode_article(raw, entry, location, self.manifest.language)
         return article, self._prepare(article)
 
     def _use(self, manifest: Manifest) -> None:
         entries = manifest.entries
+        if manifest.language != self.manifest.language:
+            self._cache.clear()  # stemmed for another language
         for slug, (digest, _) in list(self._cache.items()):
             if slug not in entries or entries[slug].digest != digest:
                 del self._cache[slug]

@@ -116,6 +116,7 @@ class Article:
     meta: FrontMatter
     doc: Document
     sections_json: str = "[]"  # the chat export's sections, serialised once per article text
+    chat_words: str = ""  # its words for the chat service's site-wide index (chat_search.article_words)
 
     @property
     def url(self) -> str:

@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 import posixpath
 
-from . import knowledge, markdown
+from . import chat_search, knowledge, markdown
 from .content import split_front_matter
 from .model import Article, Source
 
@@ -27,6 +27,7 @@ def parse_article(source: Source, label: str) -> Article:
         # The sections live on as the export's JSON only: kept twice, they would be a third of the build cache.
         doc=dataclasses.replace(doc, sections=()),
         sections_json=knowledge.sections_json(doc.sections, title),
+        chat_words=chat_search.article_words(doc.sections, title, meta.description or doc.summary),
     )
 
 
