@@ -12,12 +12,13 @@ from pathlib import Path
 
 from . import catalog, content
 from .errors import DuplicateTitle, MissingAltText, MissingDescription, SiteError
+from .links import SiteMap
 from .model import Article, Site
 
 
-def find_problems(site: Site, content_dir: Path, label: str) -> list[SiteError]:
+def find_problems(site: Site, site_map: SiteMap, content_dir: Path, label: str) -> list[SiteError]:
     """The findings for an assembled site, in article order; ``label`` is how paths are shown."""
-    problems = catalog.check_links(site, label)
+    problems = [*catalog.check_links(site, site_map, label), *catalog.article_notes(site, label)]
     for article in site.articles:
         where = f"{label}/{article.source}"
         problems += missing_alt_text(article, where, content_dir)

@@ -10,6 +10,7 @@ from .model import OutputFile, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+PATHS = ("feed.xml", "sitemap.xml", "robots.txt")  # what render_feeds() writes: links may lead there
 
 
 def render_feeds(site: Site, page_paths: list[str]) -> list[OutputFile]:

@@ -1,24 +1,23 @@
 """CONVERT: an article body in markdown -> Document. The only user of Python-Markdown.
 
-Links to other articles written as relative ``.md`` paths are rewritten to ``folio:<source>#<fragment>``
-markers, resolved to real URLs when a page is rendered, so converting an article needs no other article.
+Links to other articles (``.md`` paths, root-relative URLs) are rewritten to ``folio:`` markers by links.py,
+resolved to real URLs when a page is rendered, so converting an article needs no other article.
 """
 
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
 import markdown as md_lib
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .model import LINK_PREFIX, Document, Heading, Link, Section
+from . import links
+from .model import Document, Heading, Link, Section
 from .typography import smarten_tree
 
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
@@ -44,7 +43,16 @@ def convert(body: str, source: str, body_line: int = 1) -> Document:
     if not main:
         main, notes = notes, ""
     references = re.sub(r"<hr\s*/?>", "", notes).strip().removesuffix("</div>").strip()
-    return collector.finish(main.strip(), references)
+    main, found = links.collect(_label_code(main.strip()), source, collector.line_of)
+    references, cited = links.collect(references, source, collector.line_of)
+    return collector.finish(main, references, found + cited)
+
+
+def _label_code(text: str) -> str:
+    # A code block scrolls sideways when a line is long: it must take keyboard focus and have a name.
+    return text.replace(
+        '<div class="highlight">', '<div class="highlight" tabindex="0" role="group" aria-label="Code">'
+    )
 
 
 def split_title(body: str) -> tuple[str | None, str, int]:
@@ -104,7 +112,6 @@ class _Collector(Treeprocessor):
     def start(self, source: str, body: str, body_line: int) -> None:
         self.source, self.body, self.body_line = source, body, body_line
         self.headings: list[Heading] = []
-        self.links: list[Link] = []
         self.ids: set[str] = set()
         self.sections: list[dict[str, Any]] = [{"heading": "", "anchor": "", "level": 1, "parts": []}]
         self.summary = ""
@@ -115,8 +122,8 @@ class _Collector(Treeprocessor):
         for el in root.iter():
             if el.get("id"):
                 self.ids.add(el.get("id", ""))
-            if el.tag == "a" and el.get("href"):
-                self._link(el)
+            if el.tag == "table":
+                el.set("tabindex", "0")  # a wide table scrolls (style.css): the keyboard must reach it
         for child in root:
             if "footnote" in child.get("class", "").split():
                 continue
@@ -135,7 +142,7 @@ class _Collector(Treeprocessor):
                 if not self.summary and child.tag == "p":
                     self.summary = " ".join(text.split())
 
-    def finish(self, html_text: str, references: str) -> Document:
+    def finish(self, html_text: str, references: str, found: tuple[Link, ...]) -> Document:
         sections = tuple(
             Section(heading=s["heading"], anchor=s["anchor"], level=s["level"], text="\n\n".join(s["parts"]))
             for s in self.sections
@@ -149,31 +156,14 @@ class _Collector(Treeprocessor):
             references_html=references,
             headings=tuple(self.headings),
             sections=sections,
-            links=tuple(self.links),
+            links=found,
             ids=frozenset(self.ids),
             words=len(words),
             summary=self.summary,
             keywords=keywords,
         )
 
-    def _link(self, el: Element) -> None:
-        href = el.get("href", "")
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc or href.startswith("/"):
-            return
-        if el.get("class", "") in ("anchor", "footnote-ref", "footnote-backref"):
-            return
-        path = unquote(parts.path)
-        if path and not path.endswith(".md"):
-            return
-        target = (
-            posixpath.normpath(posixpath.join(posixpath.dirname(self.source), path)) if path else self.source
-        )
-        self.links.append(Link(href=href, target=target, fragment=parts.fragment, line=self._line_of(href)))
-        if path:
-            el.set("href", f"{LINK_PREFIX}{target}" + (f"#{parts.fragment}" if parts.fragment else ""))
-
-    def _line_of(self, needle: str) -> int:
+    def line_of(self, needle: str) -> int:
         # The same link twice in one article: each occurrence gets its own line.
         at = self.body.find(needle, self.search_from.get(needle, 0))
         if at < 0:

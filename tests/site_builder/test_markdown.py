@@ -20,8 +20,22 @@ def test_relative_md_links_become_markers_with_lines() -> None:
 
 
 def test_external_links_are_left_alone() -> None:
-    doc = convert("[x](https://example.org/a.md) [y](/abs.md)", "a.md")
+    doc = convert("[x](https://example.org/a.md) [m](mailto:a@example.org)", "a.md")
     assert doc.links == () and 'href="https://example.org/a.md"' in doc.html
+
+
+def test_root_relative_links_become_markers_and_relative_ones_stay() -> None:
+    doc = convert("[y](/guides/abs.md) [z](/configuration/build) [w](../other/)", "guides/a.md")
+    assert [(link.kind, link.target) for link in doc.links] == [
+        ("source", "guides/abs.md"), ("root", "/configuration/build"), ("relative", "../other/"),
+    ]
+    assert 'href="folio:guides/abs.md"' in doc.html and 'href="folio:/configuration/build"' in doc.html
+    assert 'href="../other/"' in doc.html
+
+
+def test_hrefs_are_valid_urls() -> None:
+    doc = convert('[a](<a b.md>) <a href="x<y>.html">raw</a>', "a.md")
+    assert 'href="folio:a%20b.md"' in doc.html and 'href="x%3Cy%3E.html"' in doc.html
 
 
 def test_footnotes_become_references() -> None:
@@ -45,4 +59,4 @@ def test_leading_title_is_split_off() -> None:
 def test_smart_quotes_and_code_highlighting() -> None:
     doc = convert('"Quoted" -- text\n\n```python\nx = 1\n```\n', "a.md")
     assert "<p>\u201cQuoted\u201d \u2013 text</p>" in doc.html
-    assert '<div class="highlight">' in doc.html and '<span class="n">x</span>' in doc.html
+    assert '<div class="highlight" tabindex="0" role="group" aria-label="Code">' in doc.html and '<span class="n">x</span>' in doc.html

@@ -1,0 +1,130 @@
+"""LINK: every internal link of an article's HTML, found, made a valid URL, and resolved against the site. Pure.
+
+The markdown stage calls ``collect()`` on an article's finished HTML (raw HTML blocks included): links to
+``.md`` files and root-relative links (``/guides/setup/``) become ``folio:`` markers, resolved when a page is
+rendered into a link relative to that page, so the site works under any sub-path. Relative links stay as
+they are written (the browser resolves them against the page, and so does the check). ``target()`` answers
+where a link leads the way a static host would: ``dir/`` is ``dir/index.html``, and ``dir`` is too.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from .model import LINK_PREFIX, Link
+
+_ATTR = re.compile(r"""(?<=\s)(href|src)=("[^"]*"|'[^']*')""")
+_BAD_URL_CHARS = re.compile(r"""[\s"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})""")
+_INDEX_NAMES = ("_index.md", "index.md", "README.md", "readme.md")
+THEME_IDS = frozenset({"main", "article-body", "top"})  # on every article page, whatever its text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SiteMap:
+    """What links can lead to: article files by source path, every output file, and the ids of each article."""
+
+    sources: Mapping[str, str] = field(default_factory=dict)  # source path -> page URL (``guides/setup/``)
+    paths: frozenset[str] = frozenset()  # every file of the built site (``guides/setup/index.html``)
+    ids: Mapping[str, frozenset[str]] = field(default_factory=dict)  # article page URL -> its ids
+    base_path: str = "/"
+
+
+def valid_url(value: str) -> str:
+    """Percent-encode what a URL may not hold as it is (spaces, ``<``, ``>``, a stray ``%``), as browsers do."""
+    return _BAD_URL_CHARS.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), value)
+
+
+def collect(text: str, source: str, line_of: Callable[[str], int]) -> tuple[str, tuple[Link, ...]]:
+    """Find the links of one article's HTML; return it with markers and valid URLs, and the links found."""
+    found: list[Link] = []
+
+    def swap(match: re.Match[str]) -> str:
+        name, quoted = match.group(1), match.group(2)
+        value = html.unescape(quoted[1:-1])
+        link = _classify(value, source, line_of)
+        if link is not None and name == "src":
+            link = dataclasses.replace(link, image=True)
+        written = value
+        if link is not None:
+            found.append(link)
+            if link.kind in ("source", "root"):
+                written = LINK_PREFIX + link.target + _tail(value)
+        return f'{name}="{html.escape(valid_url(written), quote=True)}"'
+
+    return _ATTR.sub(swap, text), tuple(found)
+
+
+def _classify(value: str, source: str, line_of: Callable[[str], int]) -> Link | None:
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or value.startswith("//") or not value.strip():
+        return None
+    path, fragment = unquote(parts.path), unquote(parts.fragment)
+    line = line_of(value)
+    if not path:
+        return Link(href=value, kind="anchor", target=source, fragment=fragment, line=line)
+    if path.endswith(".md"):
+        from_root = path.lstrip("/")
+        relative = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+        target = from_root if path.startswith("/") else relative
+        return Link(
+            href=value, kind="source", target=target, fallback=from_root, fragment=fragment, line=line
+        )
+    if path.startswith("/"):
+        return Link(href=value, kind="root", target=path, fragment=fragment, line=line)
+    return Link(href=value, kind="relative", target=path, fragment=fragment, line=line)
+
+
+def _tail(value: str) -> str:
+    parts = urlsplit(value)
+    return (f"?{parts.query}" if parts.query else "") + (f"#{parts.fragment}" if parts.fragment else "")
+
+
+def target(link: Link, page_url: str, site: SiteMap) -> str | None:
+    """The site path a link leads to (``guides/setup/``, ``img/a.png``), or None when nothing is there."""
+    if link.kind == "anchor":
+        return page_url
+    if link.kind == "source":
+        for candidate in (link.target, link.fallback):
+            if candidate in site.sources:
+                return site.sources[candidate]
+        folder, name = posixpath.split(link.target)
+        return lookup(f"{folder}/" if folder else "", site.paths) if name in _INDEX_NAMES else None
+    if link.kind == "root":
+        path = link.target.lstrip("/")
+        found = lookup(path, site.paths)
+        if found is None and site.base_path != "/" and link.target.startswith(site.base_path):
+            found = lookup(link.target[len(site.base_path) :], site.paths)
+        return found
+    joined = posixpath.normpath(posixpath.join(page_url or ".", link.target))
+    if joined == ".." or joined.startswith("../"):
+        return None
+    joined = "" if joined == "." else joined
+    return lookup(joined + ("/" if link.target.endswith("/") and joined else ""), site.paths)
+
+
+def lookup(path: str, paths: frozenset[str]) -> str | None:
+    """A site path as a static host serves it: a folder is its index.html; None when there is no such file."""
+    if path == "" or path.endswith("/"):
+        return path if path + "index.html" in paths else None
+    if path in paths:
+        return path
+    return path + "/" if path + "/index.html" in paths else None
+
+
+def anchor_exists(url: str, fragment: str, site: SiteMap) -> bool:
+    """Whether the page at ``url`` has the id ``fragment``; pages that are not articles are not looked into."""
+    if not fragment or fragment in THEME_IDS:
+        return True
+    ids = site.ids.get(url)
+    return ids is None or fragment in ids
+
+
+def resolved(links: tuple[Link, ...], page_url: str, site: SiteMap) -> dict[str, str | None]:
+    """Marker payload -> the site path it leads to (None: nowhere), for the links a page rewrites."""
+    return {link.target: target(link, page_url, site) for link in links if link.kind in ("source", "root")}
