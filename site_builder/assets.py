@@ -84,8 +84,9 @@ def _palette(style_name: str, default_text: str) -> Palette:
 
 
 def _rules(palette: Palette, other: Palette) -> str:
-    # A property is written when this mode sets it, or to undo what the other mode's rule set.
-    rules = []
+    # A property is written when this mode sets it, or to undo what the other mode's rule set; classes
+    # with the same properties share one rule.
+    rules: dict[str, list[str]] = {}
     for css_class in sorted(palette):
         colour, behind, bold, italic = palette[css_class]
         _, other_behind, other_bold, other_italic = other[css_class]
@@ -97,8 +98,8 @@ def _rules(palette: Palette, other: Palette) -> str:
         if italic or other_italic:
             parts.append(f"font-style: {'italic' if italic else 'normal'}")
         selector = f".highlight .{css_class}" if css_class else ".highlight"
-        rules.append(f"{selector} {{ {'; '.join(parts)} }}")
-    return "\n".join(rules)
+        rules.setdefault("; ".join(parts), []).append(selector)
+    return "\n".join(f"{', '.join(selectors)} {{ {props} }}" for props, selectors in rules.items())
 
 
 def _hex(value: str | None) -> str | None:

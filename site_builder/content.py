@@ -10,7 +10,7 @@ import datetime as dt
 import os
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -125,11 +125,37 @@ def _skip_reason(name: str) -> str | None:
 
 
 def read_static(content_dir: Path) -> dict[str, bytes]:
-    """Every file below content/static/, keyed by its path there."""
+    """The files to copy into the site as they are, keyed by their path there.
+
+    Every file below content/static/ goes to the site root; every other file beside the articles (a Hugo
+    page bundle's image, an MkDocs ``img/`` folder, a CNAME) keeps its own path below content/.
+    """
+    files = {path: read() for path, read in _resources(content_dir)}
     root = content_dir / "static"
-    if not root.is_dir():
-        return {}
-    return {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+    if root.is_dir():
+        files.update(
+            {p.relative_to(root).as_posix(): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+        )
+    return files
+
+
+def _resources(content_dir: Path) -> Iterator[tuple[str, Callable[[], bytes]]]:
+    for folder, dirs, names in os.walk(content_dir):
+        rel = os.path.relpath(folder, content_dir)
+        dirs[:] = sorted(
+            d
+            for d in dirs
+            if not (rel == "." and d in RESERVED_DIRS)
+            and not d.startswith(("_", "."))
+            and d not in _TOOL_DIRS
+        )
+        for name in sorted(names):
+            if name.startswith((".", "_")) or name.endswith((".md", *MARKDOWN_SUFFIXES)):
+                continue
+            if rel == "." and name == "site.toml":
+                continue
+            path = Path(folder, name)
+            yield path.relative_to(content_dir).as_posix(), path.read_bytes
 
 
 def file_stamp(path: Path) -> tuple[int, int]:

@@ -1,10 +1,11 @@
 """LINK: every internal link of an article's HTML, found, made a valid URL, and resolved against the site. Pure.
 
-The markdown stage calls ``collect()`` on an article's finished HTML (raw HTML blocks included): links to
-``.md`` files and root-relative links (``/guides/setup/``) become ``folio:`` markers, resolved when a page is
-rendered into a link relative to that page, so the site works under any sub-path. Relative links stay as
-they are written (the browser resolves them against the page, and so does the check). ``target()`` answers
-where a link leads the way a static host would: ``dir/`` is ``dir/index.html``, and ``dir`` is too.
+The markdown stage calls ``collect()`` on an article's finished HTML (raw HTML blocks included, code never):
+every internal link becomes a ``folio:`` marker, resolved when a page is rendered into a link relative to
+that page, so the site works under any sub-path. A ``.md`` link names a file; a root-relative one
+(``/guides/setup/``) a path of the site; a relative one is read as the browser reads it, from the page's URL,
+else (MkDocs' way) from the article file's folder. ``target()`` answers where a link leads the way a static
+host would: ``dir/`` is ``dir/index.html``, and ``dir`` is too.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from urllib.parse import unquote, urlsplit
 
 from .model import LINK_PREFIX, Link
 
+# A start tag: text never holds a raw '<' (code shows it as &lt;), so attributes are only looked for in these.
+_TAG = re.compile(r"""<[A-Za-z][\w-]*(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _ATTR = re.compile(r"""(?<=\s)(href|src)=("[^"]*"|'[^']*')""")
 _BAD_URL_CHARS = re.compile(r"""[\s"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})""")
 _INDEX_NAMES = ("_index.md", "index.md", "README.md", "readme.md")
@@ -53,11 +56,11 @@ def collect(text: str, source: str, line_of: Callable[[str], int]) -> tuple[str,
         written = value
         if link is not None:
             found.append(link)
-            if link.kind in ("source", "root"):
-                written = LINK_PREFIX + link.target + _tail(value)
+            if link.kind != "anchor":
+                written = LINK_PREFIX + marker(link) + _tail(value)
         return f'{name}="{html.escape(valid_url(written), quote=True)}"'
 
-    return _ATTR.sub(swap, text), tuple(found)
+    return _TAG.sub(lambda tag: _ATTR.sub(swap, tag.group()), text), tuple(found)
 
 
 def _classify(value: str, source: str, line_of: Callable[[str], int]) -> Link | None:
@@ -77,7 +80,13 @@ def _classify(value: str, source: str, line_of: Callable[[str], int]) -> Link | 
         )
     if path.startswith("/"):
         return Link(href=value, kind="root", target=path, fragment=fragment, line=line)
-    return Link(href=value, kind="relative", target=path, fragment=fragment, line=line)
+    beside = posixpath.normpath(posixpath.join(posixpath.dirname(source), path))
+    return Link(href=value, kind="relative", target=path, fallback=beside, fragment=fragment, line=line)
+
+
+def marker(link: Link) -> str:
+    """What a ``folio:`` marker holds for a link: its target, a relative one behind a ``~``."""
+    return "~" + link.target if link.kind == "relative" else link.target
 
 
 def _tail(value: str) -> str:
@@ -101,11 +110,17 @@ def target(link: Link, page_url: str, site: SiteMap) -> str | None:
         if found is None and site.base_path != "/" and link.target.startswith(site.base_path):
             found = lookup(link.target[len(site.base_path) :], site.paths)
         return found
-    joined = posixpath.normpath(posixpath.join(page_url or ".", link.target))
-    if joined == ".." or joined.startswith("../"):
-        return None
-    joined = "" if joined == "." else joined
-    return lookup(joined + ("/" if link.target.endswith("/") and joined else ""), site.paths)
+    # As the browser reads it (Hugo's page bundles, URL-style links), else from the file's folder (MkDocs).
+    trailing = link.target.endswith("/")
+    for base, path in ((page_url, link.target), ("", link.fallback)):
+        joined = posixpath.normpath(posixpath.join(base or ".", path)) if path else ".."
+        if joined == ".." or joined.startswith("../"):
+            continue
+        joined = "" if joined == "." else joined
+        found = lookup(joined + ("/" if trailing and joined else ""), site.paths)
+        if found is not None:
+            return found
+    return None
 
 
 def lookup(path: str, paths: frozenset[str]) -> str | None:
@@ -127,4 +142,4 @@ def anchor_exists(url: str, fragment: str, site: SiteMap) -> bool:
 
 def resolved(links: tuple[Link, ...], page_url: str, site: SiteMap) -> dict[str, str | None]:
     """Marker payload -> the site path it leads to (None: nowhere), for the links a page rewrites."""
-    return {link.target: target(link, page_url, site) for link in links if link.kind in ("source", "root")}
+    return {marker(link): target(link, page_url, site) for link in links if link.kind != "anchor"}

@@ -354,7 +354,10 @@ def resolve_links(html: str, urls: Urls, resolved: Mapping[str, str | None]) -> 
     def swap(match: re.Match[str]) -> str:
         attr, marker, tail = match.groups()
         path = by_marker.get(marker)
-        href = urls(path) if path is not None else urls(marker.lstrip("/"))
+        if path is not None:
+            href = urls(path)
+        else:  # as written when relative, else from the site root
+            href = marker[1:] if marker.startswith("~") else urls(marker.lstrip("/"))
         return f'{attr}="{href}{tail}"'
 
     return _MARKER.sub(swap, html)

@@ -9,7 +9,7 @@ from pygments.token import STANDARD_TYPES
 
 from site_builder.assets import code_css
 
-_RULE = re.compile(r"\.highlight(?: \.([\w-]+))? \{([^}]*)\}")
+_RULE = re.compile(r"([^{}]+)\{([^}]*)\}")
 
 
 def luminance(colour: str) -> float:
@@ -28,13 +28,16 @@ def rules(css: str) -> dict[str, dict[str, str]]:
     found: dict[str, dict[str, str]] = {}
     for match in _RULE.finditer(css):
         props = dict(p.split(":", 1) for p in match.group(2).split(";") if ":" in p)
-        found.setdefault(match.group(1) or "", {}).update({k.strip(): v.strip() for k, v in props.items()})
+        for selector in match.group(1).split(","):
+            name = selector.strip().removeprefix(".highlight").strip().removeprefix(".")
+            found.setdefault(name, {}).update({k.strip(): v.strip() for k, v in props.items()})
     return found
 
 
 def modes() -> dict[str, dict[str, dict[str, str]]]:
     css = code_css()
     light_css, _, dark_css = css.partition("@media (prefers-color-scheme: dark)")
+    dark_css = dark_css.strip().removeprefix("{").removesuffix("}")
     light = rules(light_css)
     dark = {
         k: dict(v) for k, v in light.items()

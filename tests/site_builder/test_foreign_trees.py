@@ -127,7 +127,7 @@ def test_root_relative_and_ref_links_resolve_relative_to_the_page(hugo: Path, tm
     assert hrefs[:4] == [
         "../../configuration/build/",
         "../../configuration/build/",
-        "../first-steps/",
+        "../../getting-started/first-steps/",
         "../../getting-started/first-steps/#run-it",
     ]
     body_links = "//div[@id='article-body']//a[not(@class='anchor')]/@href"
@@ -320,3 +320,18 @@ def test_the_chat_service_starts_on_the_export_and_answers_about_the_empty_page(
     answer = "".join(data["delta"] for name, data in events if name == "token")
     assert "A card drawn by a shortcode." in answer
     assert events[-1][0] == "done"
+
+
+def test_files_beside_the_articles_are_copied_and_found_both_ways(hugo, mkdocs, tmp_path) -> None:
+    build(hugo, tmp_path / "hugo")
+    bundle = page(tmp_path / "hugo", "guides/bundle/index.html")
+    assert bundle.xpath("//div[@id='article-body']//img/@src") == ["../../guides/bundle/photo.jpg"]
+    assert (tmp_path / "hugo/guides/bundle/photo.jpg").read_text() == "a photo\n"
+    build(mkdocs, tmp_path / "mkdocs")
+    # MkDocs reads a relative address from the file's folder: docs/user-guide/install.md -> docs/img/
+    install = page(tmp_path / "mkdocs", "user-guide/install/index.html")
+    assert install.xpath("//div[@id='article-body']//img/@src") == ["../../img/shot.png"]
+    assert page(tmp_path / "mkdocs", "index.html").xpath("//div[@class='prose']//img/@src") == [
+        "img/shot.png"
+    ]
+    assert (tmp_path / "mkdocs/img/shot.png").is_file()

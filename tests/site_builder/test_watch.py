@@ -321,7 +321,7 @@ def _free_port() -> int:
         ("content/site.toml", "config"),
         ("content/templates/base.html", "template"),
         ("content/static/img/x.png", "static"),
-        ("content/notes.txt", None),
+        ("content/notes.txt", "static"),  # copied beside the articles
         ("content/.a.md.swp", None),
         ("content/a.md~", None),
         ("content/4913", None),

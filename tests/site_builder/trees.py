@@ -86,6 +86,13 @@ HUGO = {
         Deep inside. Broken: [missing article](../../missing.md).
         """,
     "_partial.md": "Included by a template elsewhere.\n",
+    "guides/bundle/index.md": """
+        ---
+        title: A page bundle
+        ---
+        ![A photo](photo.jpg)
+        """,
+    "guides/bundle/photo.jpg": "a photo\n",
 }
 
 # (file, line, the link as written): every link in HUGO that leads nowhere.
@@ -101,7 +108,10 @@ MKDOCS = {
         # Project docs
 
         Welcome. Read the [user guide](user-guide/index.md) or [about](about.md).
+
+        ![A screenshot](img/shot.png)
         """,
+    "img/shot.png": "a screenshot\n",
     "about.md": """
         ---
         title: About
@@ -126,6 +136,7 @@ MKDOCS = {
         ## Requirements
 
         Python. Back to [the home page](../index.md) and [about](../about.md#history-missing).
+        ![A screenshot](../img/shot.png)
 
         ::: project.installer
             options:
