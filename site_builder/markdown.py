@@ -25,6 +25,12 @@ _TAGS = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _LEADING_H1 = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\r?\n|\Z)")
 _HEADINGS = {"h2": 2, "h3": 3, "h4": 4}
+# What markdown may set on the elements it makes. Another generator's attribute lists (Hugo's
+# {anchor=false}, {filename="x"}) would otherwise become attributes that HTML does not have.
+_ATTRIBUTES = frozenset(
+    "id class style title lang dir role tabindex href src alt width height name target rel colspan rowspan "
+    "align start type value open datetime cite loading reversed hidden".split()
+)
 _STOP = frozenset(
     "that this with from have were which their there they them then than these those into about also been "
     "when what where while would could should other such more most some many much very only over after "
@@ -124,6 +130,10 @@ class _Collector(Treeprocessor):
                 self.ids.add(el.get("id", ""))
             if el.tag == "table":
                 el.set("tabindex", "0")  # a wide table scrolls (style.css): the keyboard must reach it
+            for name in [
+                n for n in el.attrib if n not in _ATTRIBUTES and not n.startswith(("data-", "aria-"))
+            ]:
+                del el.attrib[name]
         for child in root:
             if "footnote" in child.get("class", "").split():
                 continue
@@ -166,6 +176,8 @@ class _Collector(Treeprocessor):
     def line_of(self, needle: str) -> int:
         # The same link twice in one article: each occurrence gets its own line.
         at = self.body.find(needle, self.search_from.get(needle, 0))
+        if at < 0:  # used again through a reference definition: the line where it is written
+            at = self.body.find(needle)
         if at < 0:
             return self.body_line
         self.search_from[needle] = at + len(needle)

@@ -24,7 +24,8 @@ def parse_article(source: Source, label: str) -> Article:
     folder_page = is_folder_page(source.path)
     title = meta.title or heading or _title_from_path(source.path, folder_page)
     notes = [] if found is None else [_foreign_note(found, body_line)]
-    if not any(s.text.strip() for s in doc.sections):
+    # A folder's page with only front matter is usual (Hugo's _index.md): its list is its text.
+    if not folder_page and not any(s.text.strip() for s in doc.sections):
         notes.append(
             Note(
                 line=body_line,

@@ -79,3 +79,9 @@ def test_markup_shown_in_code_is_not_a_link() -> None:
     doc = convert(body, "a.md")
     assert doc.links == ()
     assert "folio:" not in doc.html
+
+
+def test_attributes_html_does_not_have_are_dropped() -> None:
+    doc = convert('## Title {anchor=false #t .c data-x="1"}\n\nText\n{: filename="a.go" }\n', "a.md")
+    assert "anchor=" not in doc.html and "filename=" not in doc.html
+    assert 'id="t"' in doc.html and 'class="c"' in doc.html and 'data-x="1"' in doc.html
