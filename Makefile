@@ -46,11 +46,11 @@ chat: $(VENV)/.installed
 watch: $(VENV)/.installed
 	$(BIN)/python -m site_builder watch --host $(HOST)
 
-# Watch mode plus the chat service, which reloads dist/chat-export.json after every rebuild. Ctrl-C stops both:
+# Watch mode plus the chat service, which reloads dist/chat/index.json after every rebuild. Ctrl-C stops both:
 # the terminal interrupts both; the chat service is also sent TERM in case watch mode ended on its own.
 dev: $(VENV)/.installed
-	@test -f dist/chat-export.json || $(BIN)/python -m site_builder build --no-search
-	@CHAT_INDEX=$${CHAT_INDEX:-dist/chat-export.json} $(BIN)/python -m chat_service --host $(HOST) --port 8001 & \
+	@test -f dist/chat/index.json || $(BIN)/python -m site_builder build --no-search
+	@CHAT_INDEX=$${CHAT_INDEX:-dist/chat/index.json} $(BIN)/python -m chat_service --host $(HOST) --port 8001 & \
 	chat=$$!; \
 	$(BIN)/python -m site_builder watch --host $(HOST); status=$$?; \
 	kill -TERM $$chat 2>/dev/null; wait $$chat; exit $$status

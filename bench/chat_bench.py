@@ -58,20 +58,27 @@ def write_export(directory: Path) -> Path:
         for index, heading in enumerate(headings)
     ]
     article = {
+        "format": "folio-chat-article",
+        "version": 2,
         "slug": "lanterns",
         "title": "Lantern festival",
         "description": "Light on the river.",
         "path": "/lanterns/",
+        "digest": "bench",
         "sections": sections,
     }
-    export = {
+    entry = {key: article[key] for key in ("slug", "title", "path", "digest")}
+    manifest = {
         "format": "folio-chat-export",
-        "version": 1,
+        "version": 2,
         "site": {"title": "Bench", "language": "en"},
-        "articles": [article],
+        "articles": [{**entry, "file": "lanterns.json"}],
     }
-    path = directory / "chat-export.json"
-    path.write_text(json.dumps(export), encoding="utf-8")
+    folder = directory / "chat"
+    folder.mkdir(exist_ok=True)
+    (folder / "lanterns.json").write_text(json.dumps(article), encoding="utf-8")
+    path = folder / "index.json"
+    path.write_text(json.dumps(manifest), encoding="utf-8")
     return path
 
 

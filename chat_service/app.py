@@ -136,7 +136,7 @@ async def chat(request: Request) -> Response | EventStream:
     if article is None:
         raise RequestRejected(404, "unknown_article", f"There is no article {chat_request.article[:100]!r}.")
     questions = [message.content for message in reversed(chat_request.messages) if message.role == "user"]
-    context = select_context(article, questions, settings.context_tokens)
+    context = select_context(article, questions, settings.context_tokens, quote=chat_request.quote)
     events = answer_events(state, export, context, chat_request)
     return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
 

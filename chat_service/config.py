@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from chat_service.errors import ConfigError
 
-DEFAULT_INDEX = "dist/chat-export.json"
+DEFAULT_INDEX = "dist/chat/index.json"
 DEFAULT_ORIGINS = "http://127.0.0.1:8000,http://localhost:8000"
 
 

@@ -2,13 +2,15 @@
 
 `index_article(article)` precomputes a BM25 index of an article's sections (the export store keeps articles in
 this form); `select_context()` ranks the sections against the question and keeps the best ones within a token
-budget.
+budget. `find_quoted_section()` finds the section a passage the reader selected comes from; that section is
+ranked first.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -43,6 +45,8 @@ class Context:
     sections: tuple[Section, ...]
     sources: tuple[Section, ...]
     matched: bool
+    quote: str | None = None  # the passage the reader selected and asks about
+    quoted: Section | None = None  # the section it was found in
 
 
 def _stem(word: str) -> str:
@@ -109,6 +113,37 @@ def rank_sections(index: ArticleIndex, questions: Sequence[str]) -> list[Section
     return [index.article.sections[position] for _, position in _ranked(index, questions)]
 
 
+def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
+    words = _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+    return {tuple(words[i : i + size]) for i in range(len(words) - size + 1)}
+
+
+def find_quoted_section(article: Article, quote: str) -> Section | None:
+    """The section a passage selected on the page comes from, or None when no section holds most of it.
+
+    Compared as runs of three words, so that whitespace, typographic quotes, dashes and what the page shows
+    but the export leaves out (footnote numbers, a heading's link sign) do not matter. A passage that spans
+    two sections belongs to the one holding more of it.
+    """
+    size = min(3, len(_WORD.findall(quote)))
+    wanted = _shingles(quote, size) if size else set()
+    if not wanted:
+        return None
+    found = [len(wanted & _shingles(f"{s.heading}\n{s.text}", size)) for s in article.sections]
+    best = max(range(len(found)), key=lambda position: (found[position], -position))
+    return article.sections[best] if found[best] * 2 >= len(wanted) else None
+
+
+def _quoted_first(
+    article: Article, ranked: list[tuple[float, int]], sources: tuple[Section, ...], quoted: Section
+) -> tuple[list[tuple[float, int]], tuple[Section, ...]]:
+    position = article.sections.index(quoted)
+    others = [item for item in ranked if item[1] != position]
+    # Without a match for the question, _sources() fell back to the introduction: the quoted section replaces it.
+    sources = (quoted, *(s for s in sources if s != quoted and ranked))[:MAX_SOURCES]
+    return [(math.inf, position), *others], sources
+
+
 def _section_tokens(section: Section) -> int:
     return estimate_tokens(section.heading) + estimate_tokens(section.text)
 
@@ -129,13 +164,29 @@ def _sources(article: Article, ranked: list[tuple[float, int]]) -> tuple[Section
     return tuple(article.sections[position] for score, position in ranked[:MAX_SOURCES] if score >= best / 2)
 
 
-def select_context(index: ArticleIndex, questions: Sequence[str], budget_tokens: int) -> Context:
-    """Pick the sections that ground an answer: all if they fit, else the introduction and the best."""
+def select_context(
+    index: ArticleIndex, questions: Sequence[str], budget_tokens: int, quote: str | None = None
+) -> Context:
+    """Pick the sections that ground an answer: all if they fit, else the introduction and the best.
+
+    With a `quote` (a passage the reader selected), the section holding it comes first and is the first source.
+    """
     article = index.article
     ranked = _ranked(index, questions)
     sources = _sources(article, ranked)
+    quoted = find_quoted_section(article, quote) if quote else None
+    if quoted is not None:
+        ranked, sources = _quoted_first(article, ranked, sources, quoted)
+    whole = Context(
+        article=article,
+        sections=article.sections,
+        sources=sources,
+        matched=bool(ranked),
+        quote=quote,
+        quoted=quoted,
+    )
     if sum(_section_tokens(section) for section in article.sections) <= budget_tokens:
-        return Context(article=article, sections=article.sections, sources=sources, matched=bool(ranked))
+        return whole
     chosen: dict[int, Section] = {}
     remaining = budget_tokens
     # The introduction first (it frames everything), then the best matches, then the rest in order.
@@ -144,5 +195,4 @@ def select_context(index: ArticleIndex, questions: Sequence[str], budget_tokens:
         if fitted is not None:
             chosen[position] = fitted
             remaining -= _section_tokens(fitted)
-    sections = tuple(chosen[position] for position in sorted(chosen))
-    return Context(article=article, sections=sections, sources=sources, matched=bool(ranked))
+    return replace(whole, sections=tuple(chosen[position] for position in sorted(chosen)))

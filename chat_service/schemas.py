@@ -1,9 +1,10 @@
 """Parse and validate the body of a `POST /chat` request. Pure: bytes in, ChatRequest out.
 
-    {"article": "<slug>", "messages": [{"role": "user" | "assistant", "content": "..."}, ...]}
+    {"article": "<slug>", "messages": [{"role": "user" | "assistant", "content": "..."}, ...], "quote": "..."}
 
 Malformed JSON or a missing / mistyped field is a 400; a well-formed body that breaks a rule of the
-conversation (unknown role, last message not the reader's) is a 422. Unknown keys are ignored so that
+conversation (unknown role, last message not the reader's) or a quote that is too long is a 422. `quote`
+is optional: the passage of the article the reader selected and asks about. Unknown keys are ignored so that
 newer pages keep working with an older service.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from chat_service.errors import RequestRejected
 
 ROLES = ("user", "assistant")
+MAX_QUOTE_CHARS = 1000
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -27,6 +29,7 @@ class Message:
 class ChatRequest:
     article: str
     messages: tuple[Message, ...]
+    quote: str | None = None
 
     @property
     def question(self) -> str:
@@ -66,6 +69,16 @@ def _parse_message(index: int, item: object) -> Message:
     return Message(role=role, content=content)
 
 
+def _parse_quote(quote: object) -> str | None:
+    if quote is None:
+        return None
+    if not isinstance(quote, str):
+        raise _bad_request("'quote' must be a string: the passage the reader selected.")
+    if len(quote) > MAX_QUOTE_CHARS:
+        raise _unprocessable("quote_too_long", f"'quote' is longer than {MAX_QUOTE_CHARS} characters.")
+    return quote.strip() or None
+
+
 def parse_chat_request(body: bytes) -> ChatRequest:
     """Parse a /chat body, or raise RequestRejected (400 or 422) saying what is wrong."""
     data = _decode(body)
@@ -81,4 +94,4 @@ def parse_chat_request(body: bytes) -> ChatRequest:
         raise _unprocessable("last_message_not_user", "The last message must be the reader's question.")
     if not messages[-1].content.strip():
         raise _unprocessable("empty_question", "The question is empty.")
-    return ChatRequest(article=article, messages=messages)
+    return ChatRequest(article=article, messages=messages, quote=_parse_quote(data.get("quote")))

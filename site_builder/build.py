@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -13,7 +13,7 @@ from . import assets, catalog, check, claims, config, content, feeds, knowledge,
 from . import search as search_index
 from .cache import BuildCache, code_version
 from .errors import BuildFailed, SearchError, SiteError, SkippedFile
-from .model import Article, OutputFile, Site, SiteConfig, Source
+from .model import ALIAS_RANK, Article, OutputFile, PagePlan, Site, SiteConfig, Source
 from .parse import parse_article, settle_folder_pages, source_digest
 from .workers import run_all
 
@@ -66,15 +66,19 @@ def build(
     warnings = sorted([*clashes, *find_warnings(site, renderer, content_dir, label, strict)], key=_place)
     if strict and warnings:
         raise BuildFailed(warnings)
-    pages, rendered = render_changed(plans, cache, out_dir, workers)
+    chat_plans = knowledge.chat_plans(site, code_version())
+    same_out = cache.out_dir == out_key
+    pages, rendered = render_changed(plans, cache.pages if same_out else {}, out_dir, workers)
+    chat_files, _ = render_changed(chat_plans, cache.chat if same_out else {}, out_dir, workers=1)
     same_pages = not rendered and {p.path for p in plans} == cache.pages.keys()
-    listed = [p.path for p in plans if p.path.endswith("index.html") and p.rank != render.ALIAS_RANK]
+    listed = [p.path for p in plans if p.path.endswith("index.html") and p.rank != ALIAS_RANK]
     files = [
         *theme_files,
         *static_files,
         *pages,
         *feeds.render_feeds(site, listed),
-        knowledge.chat_export(site),
+        *chat_files,
+        knowledge.chat_index(site, chat_plans),
     ]
     index_search = search
     if not search and in_place:
@@ -85,7 +89,7 @@ def build(
     try:
         steps = _steps(index_search, finalize)
         touched: tuple[str, ...] | None = None
-        if in_place and cache.out_dir == out_key and out_dir.is_dir():
+        if in_place and same_out and out_dir.is_dir():
             touched = tuple(output.write_in_place(files, out_dir, cache.outputs, steps))
             written = len(files)
         else:
@@ -94,9 +98,11 @@ def build(
         raise BuildFailed([exc]) from None
     except search_index.SearchIndexError as exc:
         raise BuildFailed([SearchError(SEARCH_INDEX, None, str(exc))]) from None
-    pages_now, outputs_now = {p.path: p.key for p in plans}, [f.path for f in files]
-    cache.dirty |= cache.out_dir != out_key or pages_now != cache.pages or outputs_now != cache.outputs
-    cache.out_dir, cache.pages, cache.outputs = out_key, pages_now, outputs_now
+    pages_now, chat_now = {p.path: p.key for p in plans}, {p.path: p.key for p in chat_plans}
+    outputs_now = [f.path for f in files]
+    before = (cache.pages, cache.chat, cache.outputs)
+    cache.dirty |= not same_out or (pages_now, chat_now, outputs_now) != before
+    cache.out_dir, cache.pages, cache.chat, cache.outputs = out_key, pages_now, chat_now, outputs_now
     elapsed = round((time.perf_counter() - started) * 1000)
     return BuildResult(
         articles=len(site.articles),
@@ -115,7 +121,7 @@ def plan_pages(
     label: str,
     asset_names: dict[str, str],
     files: list[OutputFile],
-) -> tuple[render.Renderer, list[render.PagePlan], list[SiteError]]:
+) -> tuple[render.Renderer, list[PagePlan], list[SiteError]]:
     """Every page to write, one per output path (the losers of a clash are warnings), and its renderer."""
     env = render.make_environment(content_dir / "templates")
     others = frozenset([*(f.path for f in files), *feeds.PATHS])
@@ -195,14 +201,14 @@ def load_articles(
 
 
 def render_changed(
-    plans: list[render.PagePlan], cache: BuildCache, out_dir: Path, workers: int
+    plans: list[PagePlan], previous: Mapping[str, str], out_dir: Path, workers: int
 ) -> tuple[list[OutputFile], tuple[str, ...]]:
-    """Render the pages whose key changed since the last build into ``out_dir``; link the others."""
-    same_out = cache.out_dir == str(out_dir.resolve())
+    """Render the files whose key differs from ``previous`` (path -> key of the last build into ``out_dir``);
+    link the others from ``out_dir``."""
     kept = {
         p.path
         for p in plans
-        if same_out and cache.pages.get(p.path) == p.key and os.path.isfile(os.path.join(out_dir, p.path))
+        if previous.get(p.path) == p.key and os.path.isfile(os.path.join(out_dir, p.path))
     }
     todo = [p.render for p in plans if p.path not in kept]
     try:

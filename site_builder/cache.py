@@ -24,6 +24,7 @@ class BuildCache:
     articles: dict[str, Article] = field(default_factory=dict)
     out_dir: str = ""
     pages: dict[str, str] = field(default_factory=dict)
+    chat: dict[str, str] = field(default_factory=dict)  # the chat export's article files, like pages
     outputs: list[str] = field(default_factory=list)
     # source path -> (mtime_ns, size, digest): an unchanged file is not even read again
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+ARTICLE_RANK, ALIAS_RANK, GENERATED_RANK = 0, 1, 2  # who wins a clash over one output path (claims.py)
 # How the markdown stage marks a link to another article until a page resolves it to a URL.
 LINK_PREFIX = "folio:"
 
@@ -198,3 +199,19 @@ class OutputFile:
     path: str
     data: bytes = b""
     link_from: Path | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PagePlan:
+    """A file to write: its path, a key that changes whenever its output could, and how to render it.
+
+    ``rank`` says who wins when two plans claim one path (see claims.py); ``source`` and ``line`` name the
+    file that asked for it.
+    """
+
+    path: str
+    key: str
+    render: Callable[[], OutputFile]
+    rank: int = GENERATED_RANK
+    source: str = ""
+    line: int | None = None

@@ -13,7 +13,6 @@ import math
 import re
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -25,10 +24,19 @@ from markupsafe import Markup
 from . import links as site_links
 from .content import as_mapping
 from .errors import TemplateError
-from .model import LINK_PREFIX, Article, Folder, OutputFile, Site, slugify
+from .model import (
+    ALIAS_RANK,
+    ARTICLE_RANK,
+    LINK_PREFIX,
+    Article,
+    Folder,
+    OutputFile,
+    PagePlan,
+    Site,
+    slugify,
+)
 from .navigation import breadcrumbs, entries_view, shorten
 
-ARTICLE_RANK, ALIAS_RANK, GENERATED_RANK = 0, 1, 2  # who wins a clash over one output path (claims.py)
 HOME_SIZE = 30  # the newest articles on the home page; the A-Z page lists them all
 THEME_TEMPLATES = Path(__file__).parent / "templates"
 _MARKER = re.compile(rf'(href|src)="{LINK_PREFIX}([^"#?]*)([^"]*)"')
@@ -62,22 +70,6 @@ class Urls:
 
     def __call__(self, path: str) -> str:
         return self.prefix + path if path else self.root
-
-
-@dataclass(frozen=True, slots=True)
-class PagePlan:
-    """A page to write: its path, a key that changes whenever its output could, and how to render it.
-
-    ``rank`` says who wins when two plans claim one path (an article 0, an alias 1, a generated page 2);
-    ``source`` and ``line`` name the file that asked for it.
-    """
-
-    path: str
-    key: str
-    render: Callable[[], OutputFile]
-    rank: int = GENERATED_RANK
-    source: str = ""
-    line: int | None = None
 
 
 class Renderer:

@@ -1,5 +1,7 @@
 /* Folio chat panel: asks POST /chat about this article and streams the answer (SSE read through fetch).
-   Model output is untrusted: it becomes DOM nodes through createElement and text nodes only, never HTML. */
+   Model output is untrusted: it becomes DOM nodes through createElement and text nodes only, never HTML.
+   The panel lives at the end of the article; a control (and Alt+Shift+Q) docks that same element beside
+   the article or as a bottom sheet, and "Ask about this passage" docks it with the selected text quoted. */
 (() => {
   "use strict";
   const root = document.querySelector("aside.chat[data-chat-endpoint]");
@@ -8,11 +10,20 @@
   const SLUG = root.dataset.article;
   const KEY = "folio-chat:v1:" + SLUG;
   // Inside the service's limits (issue 3): messages per request, characters per message, body bytes.
-  const MAX_MESSAGES = 12, MAX_CHARS = 4000, MAX_BODY = 30000;
+  const MAX_MESSAGES = 12, MAX_CHARS = 4000, MAX_BODY = 30000, MAX_QUOTE = 1000;
   const OFFLINE = "Passages from the article (no AI)";
-  const INLINE = /`([^`\n]+)`|\*\*(.+?)\*\*|\*(\S(?:.*?\S)?)\*|\[([^\]\n]+)\]\(([^)\s]+)\)/g;
+  // Alt+Shift+letter: no browser, screen reader or typing binding, and no single-key shortcut (WCAG 2.1.4).
+  const SHORTCUT = /Mac|iP(hone|ad|od)/.test(navigator.platform) ? "Option+Shift+Q" : "Alt+Shift+Q";
+  const INLINE = /`([^`\n]+)`|\*\*(.+?)\*\*|\*(\S(?:.*?\S)?)\*|\[([^\]\n]+)\]\(([^)\s]+)\)|\[([^\]\n]+)\]/g;
+  const prose = document.getElementById("article-body");
+  const article = root.closest("article") || root.parentElement;
+  const wide = matchMedia("(min-width: 60rem)"); // the panel goes beside the article, else it is a bottom sheet
   const views = new Map(); // message -> its element
+  const headings = headingIds();
   let messages = load(), ctrl = null, raf = 0;
+  let quote = ""; // the passage the next question is about
+  let place = null; // while the panel is docked: where the reader was, and what was made inert
+  let inlineSeen = false, picked = null, pending = 0; // picked: the selection the passage button stands for
 
   function el(tag, props, ...kids) {
     const n = document.createElement(tag);
@@ -37,11 +48,30 @@
   const copy = button("Copy answer", copyAnswer);
   const clear = button("Clear conversation", clearConversation);
   const live = el("div", { className: "visually-hidden", "aria-live": "polite" });
-  const form = el("form", "chat-form",
+  const quoteText = el("blockquote", "chat-quote-text");
+  const quoteBox = el("div", { className: "chat-quote", id: "chat-quote", hidden: true },
+    el("p", "chat-quote-label", "About this passage"), quoteText,
+    button("Remove passage", () => { setQuote(""); input.focus(); }, "chat-quote-remove"));
+  const form = el("form", "chat-form", quoteBox,
     el("label", { htmlFor: "chat-question" }, "Your question"), input,
     el("div", "chat-actions", send, stop, copy, clear),
-    el("p", { id: "chat-hint", className: "chat-hint" }, "Enter sends, Shift+Enter adds a line, Esc stops."));
+    el("p", { id: "chat-hint", className: "chat-hint" }, "Enter sends, Shift+Enter adds a line, Esc stops or closes.",
+      el("span", "chat-hint-key", ` ${SHORTCUT} opens this panel from anywhere.`)));
+  const closer = button("Close", () => close(), "chat-close");
+  const launch = el("button", {
+    type: "button", className: "chat-launch", onclick: () => open(),
+    "aria-controls": "ask", "aria-expanded": "false", "aria-keyshortcuts": "Alt+Shift+Q",
+  }, el("span", null, "Ask about this article"), el("kbd", { "aria-hidden": "true" }, SHORTCUT));
+  const dock = el("div", "chat-dock", launch);
+  const scrim = el("div", { className: "chat-scrim", hidden: true, onclick: () => close() });
+  const passage = button("Ask about this passage", () => open(picked), "chat-passage");
+  passage.hidden = closer.hidden = true;
+  passage.onmousedown = (e) => e.preventDefault(); // pressing it keeps the selection and the focus where they are
+  root.querySelector("h2")?.after(closer);
   root.append(log, starters, form, live);
+  article.insertBefore(dock, root.parentElement == article ? root : null);
+  document.body.append(scrim, passage);
+  article.classList.add("has-chat-dock");
   root.classList.add("chat-ready");
   for (const q of starterQuestions()) starters.append(button(q, () => { input.focus(); ask(q); }));
   for (const m of messages) log.append(turnView(m));
@@ -58,25 +88,54 @@
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); form.requestSubmit(); }
   };
   root.addEventListener("keydown", (e) => {
-    if (e.key === "Escape" && ctrl) { stopAnswer(); input.focus(); }
+    if (e.key !== "Escape") return;
+    if (ctrl) { stopAnswer(); input.focus(); } else close();
   });
   root.addEventListener("click", (e) => {
     const a = e.target.closest("a[href^='#']");
     const t = a && document.getElementById(fragment(a.hash));
     if (!t) return;
     e.preventDefault();
+    if (place && !wide.matches) close(false); // the sheet would cover the section
     history.pushState(null, "", a.hash);
     flash(t);
   });
   addEventListener("pagehide", save);
+  // The link under the title opens the panel where the reader is (without JavaScript it jumps to #ask).
+  document.addEventListener("click", (e) => {
+    const a = e.target.closest?.("a[href='#ask']");
+    if (!a || root.contains(a) || e.button || e.metaKey || e.ctrlKey || e.shiftKey) return;
+    e.preventDefault();
+    open();
+  });
+  addEventListener("keydown", (e) => {
+    if (e.key == "Escape") passage.hidden = true;
+    if (e.code != "KeyQ" || !e.altKey || !e.shiftKey || e.ctrlKey || e.metaKey || e.repeat) return;
+    const t = e.target;
+    if (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName)) return; // typing: not for us
+    e.preventDefault();
+    open(selectedPassage());
+  });
+  document.addEventListener("selectionchange", () => {
+    clearTimeout(pending);
+    pending = setTimeout(showPassage, 250);
+  });
+  addEventListener("resize", () => { passage.hidden = true; placeDock(); });
+  wide.addEventListener?.("change", () => place && dockAs(wide.matches));
+  if (window.IntersectionObserver) {
+    new IntersectionObserver((entries) => { inlineSeen = entries.at(-1).isIntersecting; showDock(); }).observe(root);
+  }
+  placeDock();
 
+  function headingText(h) {
+    const c = h.cloneNode(true);
+    c.querySelectorAll(".anchor").forEach((n) => n.remove());
+    return c.textContent.trim();
+  }
   /** Three questions from the article's h2 headings. */
   function starterQuestions() {
-    const heads = [...document.querySelectorAll("#article-body h2")].map((h) => {
-      const c = h.cloneNode(true);
-      c.querySelectorAll(".anchor").forEach((n) => n.remove());
-      return c.textContent.trim();
-    }).filter((h) => h && !/^(references|notes|see also)$/i.test(h));
+    const heads = [...document.querySelectorAll("#article-body h2")].map(headingText)
+      .filter((h) => h && !/^(references|notes|see also)$/i.test(h));
     const lower = (h) => (/^.[a-z]/.test(h) ? h[0].toLowerCase() + h.slice(1) : h);
     return [(h) => `What does the article say about ${lower(h)}?`,
       (h) => `Can you summarize the section “${h}”?`,
@@ -88,6 +147,7 @@
     try {
       const saved = JSON.parse(sessionStorage.getItem(KEY)) || [];
       return saved.filter((m) => /^(user|assistant)$/.test(m.role) && typeof m.content == "string")
+        .map((m) => ({ ...m, quote: typeof m.quote == "string" ? clip(m.quote) : undefined }))
         .map((m) => (m.status == "streaming" ? { ...m, status: "stopped" } : m));
     } catch { return []; }
   }
@@ -97,11 +157,14 @@
       else sessionStorage.removeItem(KEY);
     } catch { /* storage full or off: the conversation lasts as long as the page */ }
   }
-  /** The conversation to send: non-empty turns, each cut, the last few, starting with the reader, small enough. */
-  function outgoing() {
+  /** The conversation to send: non-empty turns, each cut, the last few, starting with the reader, small enough.
+      The question's passage goes in the request's `quote` (its size counted here); earlier questions carry
+      theirs as a quote. */
+  function outgoing(quoted = "") {
+    const said = (m) => (m.quote && m != messages.at(-1) ? "> " + m.quote + "\n\n" : "") + m.content;
     let out = messages.filter((m) => m.content.trim())
-      .map((m) => ({ role: m.role, content: m.content.slice(0, MAX_CHARS) })).slice(-MAX_MESSAGES);
-    const size = () => new Blob([JSON.stringify(out)]).size;
+      .map((m) => ({ role: m.role, content: said(m).slice(0, MAX_CHARS) })).slice(-MAX_MESSAGES);
+    const size = () => new Blob([JSON.stringify(out), quoted]).size;
     while (out.length > 1 && (out[0].role != "user" || size() > MAX_BODY)) out = out.slice(1);
     return out;
   }
@@ -124,11 +187,15 @@
     if (ctrl) return;
     if (question != null) {
       const prev = messages.at(-1);
-      messages.push({ role: "user", content: question });
+      messages.push(quote ? { role: "user", content: question, quote } : { role: "user", content: question });
+      setQuote("");
       if (prev) paint(prev); // its Retry button goes
       log.append(turnView(messages.at(-1)));
     }
-    const body = JSON.stringify({ article: SLUG, messages: outgoing() });
+    const passageText = messages.at(-1).quote;
+    const request = { article: SLUG, messages: outgoing(passageText) };
+    if (passageText) request.quote = passageText;
+    const body = JSON.stringify(request);
     const msg = { role: "assistant", content: "", status: "streaming" };
     messages.push(msg);
     log.append(turnView(msg));
@@ -271,7 +338,10 @@
   function turnView(msg) {
     const v = el("div", "chat-turn chat-user");
     views.set(msg, v);
-    if (msg.role == "user") v.append(who("You"), el("p", "chat-text", msg.content));
+    if (msg.role == "user") {
+      v.append(...[who("You"), msg.quote && el("blockquote", "chat-quoted", msg.quote),
+        el("p", "chat-text", msg.content)].filter(Boolean));
+    }
     else paint(msg);
     return v;
   }
@@ -382,9 +452,144 @@
       if (m[1]) parent.append(el("code", null, m[1]));
       else if (m[2]) parent.append(inline(el("strong"), m[2]));
       else if (m[3]) parent.append(inline(el("em"), m[3]));
-      else parent.append(link(m[5], m[4]) || m[0]);
+      else if (m[5]) parent.append(link(m[5], m[4]) || m[0]);
+      else parent.append(...cite(m[6], m[0]));
     }
     parent.append(text.slice(at));
     return parent;
+  }
+
+  /** A "[Heading]" citation: a link to the section of this article with that heading, else the text as it is. */
+  function cite(name, text) {
+    const id = headings.get(plain(name));
+    return id ? ["[", el("a", { href: "#" + id, className: "chat-cite" }, name), "]"] : [text];
+  }
+  function plain(text) {
+    return text.normalize("NFKC").replace(/[‘’]/g, "'").replace(/[“”]/g, '"').replace(/\s+/g, " ").trim()
+      .toLowerCase();
+  }
+  /** Heading text -> id; the article's title names its introduction, as the service's sources do. */
+  function headingIds() {
+    const ids = new Map([...document.querySelectorAll("#article-body :is(h2, h3, h4)[id]")]
+      .map((h) => [plain(headingText(h)), h.id]));
+    const title = article.querySelector("h1");
+    if (title && prose && !ids.has(plain(title.textContent))) ids.set(plain(title.textContent), prose.id);
+    return ids;
+  }
+
+  /* ---- the panel from anywhere: docked beside the article (wide screens) or as a bottom sheet ---- */
+  /** Docks the panel and focuses the question box; with a `found` passage ({text, range}), asks about it. */
+  function open(found) {
+    passage.hidden = true;
+    if (found) setQuote(found.text, found.range);
+    if (!place) {
+      place = { y: scrollY, focus: document.activeElement, inert: [] };
+      dockAs(wide.matches);
+      place.at = scrollY;
+      launch.setAttribute("aria-expanded", "true");
+      closer.hidden = false;
+      showDock();
+    }
+    input.focus({ preventScroll: true });
+  }
+  function dockAs(side) {
+    place.inert.forEach((n) => { n.inert = false; });
+    keepPlace(() => {
+      root.classList.add("is-docked");
+      root.classList.toggle("is-side", side);
+      root.classList.toggle("is-sheet", !side);
+      document.documentElement.classList.toggle("chat-beside", side);
+    });
+    place.inert = side ? [] : inertOthers(); // the sheet is modal: the page behind it is out of reach
+    scrim.hidden = side;
+  }
+  /** Undocks the panel; with `restore`, the reader is put back where they were, focus included. */
+  function close(restore = true) {
+    if (!place) return;
+    const { y, at, focus, inert } = place;
+    place = null;
+    inert.forEach((n) => { n.inert = false; });
+    window.CSS?.highlights?.delete("chat-passage"); // the question may wait; the mark in the text goes
+    keepPlace(() => {
+      root.classList.remove("is-docked", "is-side", "is-sheet");
+      document.documentElement.classList.remove("chat-beside");
+    });
+    if (restore && Math.abs(scrollY - at) < 2) scrollTo(scrollX, y); // not scrolled meanwhile: exactly back
+    scrim.hidden = closer.hidden = true;
+    launch.setAttribute("aria-expanded", "false");
+    const box = root.getBoundingClientRect();
+    inlineSeen = box.top < innerHeight && box.bottom > 0;
+    placeDock();
+    showDock();
+    const back = (n) => n?.isConnected && n != document.body && n != passage && n.getClientRects().length;
+    if (restore) (back(focus) ? focus : dock.hidden ? input : launch).focus({ preventScroll: true });
+  }
+  /** Runs a change of layout, keeping the paragraph at the top of the window where it was. */
+  function keepPlace(change) {
+    const at = prose && scrollY > 0 && [...prose.children].find((n) => n.getBoundingClientRect().bottom > 0);
+    const top = at && at.getBoundingClientRect().top;
+    change();
+    if (at) scrollBy(0, at.getBoundingClientRect().top - top);
+  }
+  function inertOthers() {
+    const out = [];
+    for (let n = root; n.parentElement && n != document.body; n = n.parentElement) {
+      for (const s of n.parentElement.children) if (s != n && s != scrim && !s.inert) out.push(s);
+    }
+    out.forEach((n) => { n.inert = true; });
+    return out;
+  }
+  /** The control rides in the margin beside the text when there is room, else in a bar at the bottom. */
+  function placeDock() {
+    if (place) return;
+    const rem = parseFloat(getComputedStyle(document.documentElement).fontSize) || 16;
+    const room = document.documentElement.clientWidth - article.getBoundingClientRect().right;
+    const rail = room >= 9.5 * rem; // a gap before it, its width, a gap after it
+    dock.classList.toggle("is-rail", rail);
+    dock.style.width = rail ? Math.min(10 * rem, room - 2 * rem) + "px" : "";
+  }
+  function showDock() {
+    dock.hidden = !!place || inlineSeen; // no need for it while the panel itself is on screen
+  }
+
+  /* ---- "Ask about this passage": a button by a selection in the article body ---- */
+  function clip(text) {
+    return text.length <= MAX_QUOTE ? text : text.slice(0, MAX_QUOTE - 1).replace(/\s+\S*$/, "") + "…";
+  }
+  function setQuote(text, range) {
+    quote = text;
+    // The passage stays marked in the article while the question about it is written (where supported).
+    if (window.Highlight && CSS.highlights) {
+      if (range) CSS.highlights.set("chat-passage", new Highlight(range.cloneRange()));
+      else CSS.highlights.delete("chat-passage");
+    }
+    quoteText.textContent = text;
+    quoteBox.hidden = !text;
+    input.placeholder = text ? "Ask about this passage" : "Ask a question about this article";
+    input.setAttribute("aria-describedby", text ? "chat-quote chat-hint" : "chat-hint");
+  }
+  /** The selection, when it is text of the article body (not its header, not the panel, not a code block). */
+  function selectedPassage() {
+    const sel = getSelection();
+    const range = sel.rangeCount && !sel.isCollapsed && sel.getRangeAt(0);
+    if (!range || !prose?.contains(range.commonAncestorContainer)) return null;
+    if ([...prose.querySelectorAll("pre")].some((p) => range.intersectsNode(p))) return null; // code to copy
+    const text = sel.toString().replace(/\s+/g, " ").trim();
+    return text.length > 1 ? { range, text: clip(text) } : null;
+  }
+  function showPassage() {
+    const found = !(place && !wide.matches) && selectedPassage();
+    const rects = found ? [...found.range.getClientRects()].filter((r) => r.width || r.height) : [];
+    passage.hidden = !rects.length;
+    if (!rects.length) return;
+    picked = found;
+    const first = rects[0], last = rects.at(-1), w = passage.offsetWidth, h = passage.offsetHeight;
+    // Below the selection's end (touch handles and the system's menu need room), above it near the bottom.
+    const gap = matchMedia("(pointer: coarse)").matches ? 28 : 8;
+    const floor = dock.hidden || dock.classList.contains("is-rail") ? innerHeight : dock.getBoundingClientRect().top;
+    const top = last.bottom + gap + h < floor ? last.bottom + gap : Math.max(8, first.top - gap - h);
+    const left = Math.max(8, Math.min(last.right - w, document.documentElement.clientWidth - w - 8));
+    passage.style.top = top + scrollY + "px";
+    passage.style.left = left + scrollX + "px";
   }
 })();

@@ -19,7 +19,7 @@ from tests.servers import serve
 
 @pytest.fixture
 def export_path(tmp_path: Path) -> Path:
-    return write_export(tmp_path / "chat-export.json", sample_export())
+    return write_export(tmp_path / "chat" / "index.json", sample_export())
 
 
 @pytest.fixture

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import httpx
+
+from chat_service.export import Article, parse_article
 
 SECRET = "sk-test-SECRET123"
 
@@ -23,7 +26,11 @@ ECONOMY = (
 
 
 def sample_export(**changes: object) -> dict[str, object]:
-    """A chat export in the format of docs/contracts.md with two articles; `changes` override top keys."""
+    """A chat export with two articles, as one dict: the manifest's keys, and `articles` with their sections.
+
+    `write_export` splits it into the manifest and one file per article (docs/contracts.md); `changes`
+    override top keys.
+    """
     celebration = {
         "slug": "celebration",
         "title": "Celebration",
@@ -45,16 +52,41 @@ def sample_export(**changes: object) -> dict[str, object]:
     }
     export = {
         "format": "folio-chat-export",
-        "version": 1,
+        "version": 2,
         "site": {"title": "Folio", "base_url": "https://example.org/", "language": "en"},
         "articles": [celebration, guide],
     }
     return {**export, **changes}
 
 
-def write_export(path: Path, export: object) -> Path:
-    """Write `export` as JSON to `path` and return the path."""
-    path.write_text(json.dumps(export), encoding="utf-8")
+def article_document(article: dict[str, object]) -> dict[str, object]:
+    """One article's file: the article with its format, version and digest (a hash of its content)."""
+    digest = hashlib.sha1(json.dumps(article, sort_keys=True).encode()).hexdigest()
+    return {"format": "folio-chat-article", "version": 2, **article, "digest": digest}
+
+
+def sample_article(slug: str = "celebration") -> Article:
+    """One article of `sample_export()`, parsed as the service reads it."""
+    [article] = [a for a in sample_export()["articles"] if a["slug"] == slug]  # type: ignore[union-attr]
+    return parse_article(article_document(article))
+
+
+def write_export(path: Path, export: dict[str, object]) -> Path:
+    """Write `export` (shaped as `sample_export()`) as a manifest at `path` and article files beside it."""
+    entries = []
+    for article in export.get("articles", []):  # type: ignore[union-attr]
+        document = article_document(article)
+        file = f"{article['slug']}.json"
+        write_json(path.parent / file, document)
+        keys = ("slug", "title", "path")
+        entries.append({**{k: article[k] for k in keys}, "file": file, "digest": document["digest"]})
+    return write_json(path, {**export, "articles": entries})
+
+
+def write_json(path: Path, data: object) -> Path:
+    """Write `data` as JSON to `path` (making its folder) and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data), encoding="utf-8")
     return path
 
 

@@ -10,7 +10,7 @@ from tests.chat_service.support import SECRET
 def test_defaults_with_empty_environment():
     settings = load_settings({})
     assert settings == Settings()
-    assert settings.index_path == Path("dist/chat-export.json")
+    assert settings.index_path == Path("dist/chat/index.json")
     assert settings.backend == "offline"
     assert settings.keepalive_seconds == 15.0
     assert settings.max_body_bytes == 32 * 1024

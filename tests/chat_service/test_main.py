@@ -20,8 +20,8 @@ def test_bad_settings_stop_start_up_with_every_problem(monkeypatch: pytest.Monke
 
 
 def test_missing_export_stops_start_up(monkeypatch: pytest.MonkeyPatch, tmp_path, capsys):
-    monkeypatch.setenv("CHAT_INDEX", str(tmp_path / "chat-export.json"))
+    monkeypatch.setenv("CHAT_INDEX", str(tmp_path / "chat" / "index.json"))
     assert main([]) == 2
     err = capsys.readouterr().err
-    assert f"{tmp_path / 'chat-export.json'}: the chat export does not exist" in err
+    assert f"{tmp_path / 'chat' / 'index.json'}: the chat export does not exist" in err
     assert "hint: run `make build` first, or set CHAT_INDEX" in err

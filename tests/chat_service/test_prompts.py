@@ -1,12 +1,11 @@
-from chat_service.export import parse_export
 from chat_service.prompts import build_messages, offline_answer, system_prompt
 from chat_service.retrieval import index_article, select_context
 from chat_service.schemas import Message
-from tests.chat_service.support import sample_export
+from tests.chat_service.support import sample_article
 
 
 def context_for(question: str, budget: int = 10_000):
-    article = index_article(parse_export(sample_export()).articles["celebration"])
+    article = index_article(sample_article())
     return select_context(article, [question], budget)
 
 

@@ -83,3 +83,25 @@ def test_conversation_rules_are_422(messages, code):
 def test_unknown_role_message_names_the_message():
     error = rejected({"article": "a", "messages": [{"role": "system", "content": "x"}]})
     assert error.message == "messages[0].role must be 'user' or 'assistant', not 'system'."
+
+
+def test_quote_is_optional_and_trimmed():
+    body = {"article": "a", "messages": [{"role": "user", "content": "Why?"}]}
+    assert parse(body).quote is None
+    assert parse({**body, "quote": None}).quote is None
+    assert parse({**body, "quote": "   "}).quote is None
+    assert parse({**body, "quote": "  a passage\n"}).quote == "a passage"
+    assert parse({**body, "quote": "x" * 1000}).quote == "x" * 1000
+
+
+@pytest.mark.parametrize("quote", [3, ["a"], {"text": "a"}, True])
+def test_a_quote_that_is_not_a_string_is_400(quote):
+    error = rejected({"article": "a", "messages": [{"role": "user", "content": "Why?"}], "quote": quote})
+    assert (error.status, error.code) == (400, "invalid_request")
+    assert error.message == "'quote' must be a string: the passage the reader selected."
+
+
+def test_a_quote_above_1000_characters_is_422():
+    error = rejected({"article": "a", "messages": [{"role": "user", "content": "Why?"}], "quote": "é" * 1001})
+    assert (error.status, error.code) == (422, "quote_too_long")
+    assert error.message == "'quote' is longer than 1000 characters."

@@ -24,6 +24,7 @@ from .axe import assert_no_violations
 from .conftest import article_opener
 from .scripted import StaticServer
 from .site import build_site
+from .test_ask_anywhere import PASSAGE, select_passage
 from .test_panel import ask, record_growth, wait_answer
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +63,7 @@ def stack(tmp_path_factory) -> Iterator[Stack]:
             "OPENAI_BASE_URL": fake + "/v1",
             "OPENAI_API_KEY": "sk-test-not-a-real-key",
             "CHAT_MODEL": "fake-model",
-            "CHAT_INDEX": str(first / "chat-export.json"),
+            "CHAT_INDEX": str(first / "chat" / "index.json"),
             "CHAT_ALLOWED_ORIGINS": static.origin,
             "CHAT_RATE_PER_MINUTE": "6000",
             "CHAT_RATE_BURST": "200",
@@ -191,6 +192,23 @@ def test_a_keyboard_only_conversation(stack, open_article):
     page.keyboard.press("Escape")
     wait_answer(page, "stopped")
     assert stack.wait_no_open_streams() == 0
+
+
+def test_the_section_of_a_selected_passage_is_the_first_source(stack, open_article):
+    stack.upstream("ok", "Turner calls it a threshold: [Liminality and communitas].")
+    page = open_article(viewport={"width": 1280, "height": 900})
+    selected = select_passage(page, *PASSAGE)
+    page.locator(".chat-passage").click()
+    ask(page, "What does this mean?")
+    turn = wait_answer(page)
+
+    hrefs = turn.locator(".chat-sources a").evaluate_all("els => els.map(a => a.getAttribute('href'))")
+    assert hrefs[0] == "#liminality-and-communitas"
+    assert turn.locator(".chat-answer a").get_attribute("href") == "#liminality-and-communitas"
+    system = stack.stats()["last_request"]["messages"][0]
+    assert system["role"] == "system"
+    assert "this passage of the article (from the section [Liminality and communitas])" in system["content"]
+    assert system["content"].endswith("> " + selected)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

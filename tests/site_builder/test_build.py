@@ -94,7 +94,8 @@ def test_assets_are_fingerprinted_and_small(built) -> None:
     names = sorted(p.name for p in (out / "assets").iterdir())
     assert {"chat.js", "chat.css", "site.js", "style.css"} <= {f"{n.split('.')[0]}.{n.split('.')[-1]}" for n in names}
     assert all(len(n.split(".")[1]) == 10 for n in names)
-    assert sum((out / "assets" / n).stat().st_size for n in names) < 30_000
+    # Minified, all together: the theme (~13 kB) and the chat panel with docking and passages (~25 kB).
+    assert sum((out / "assets" / n).stat().st_size for n in names) < 42_000
 
 
 def test_drafts_are_left_out_unless_asked(tmp_path: Path, site) -> None:
@@ -104,17 +105,36 @@ def test_drafts_are_left_out_unless_asked(tmp_path: Path, site) -> None:
     assert build(content, tmp_path / "d2", drafts=True).articles == 2
 
 
-def test_chat_export_has_sections_with_anchors(built) -> None:
-    out, _ = built({"celebration.md": ARTICLE, "light.md": LIGHT})
-    export = json.loads((out / "chat-export.json").read_text())
-    assert (export["format"], export["version"]) == ("folio-chat-export", 1)
-    article = next(a for a in export["articles"] if a["slug"] == "celebration")
-    assert article["path"] == "/docs/celebration/"
+def test_chat_export_has_a_manifest_and_one_file_per_article(built) -> None:
+    out, _ = built({"celebration.md": ARTICLE, "light.md": LIGHT, "guides/index.md": "# Guides\n\nAll of them."})
+    assert not (out / "chat-export.json").exists()
+    manifest = json.loads((out / "chat" / "index.json").read_text())
+    assert (manifest["format"], manifest["version"]) == ("folio-chat-export", 2)
+    assert manifest["site"] == {"title": "Test Site", "base_url": "https://example.org/docs/", "language": "en"}
+    entries = {a["slug"]: a for a in manifest["articles"]}
+    assert sorted(entries) == ["celebration", "guides", "light"]  # guides/index.md is the page of guides/
+    entry = entries["celebration"]
+    assert (entry["title"], entry["path"], entry["file"]) == ("Celebration", "/docs/celebration/", "celebration.json")
+    assert (entries["guides"]["file"], entries["guides"]["path"]) == ("guides.json", "/docs/guides/")
+    article = json.loads((out / "chat" / "celebration.json").read_text())
+    assert (article["format"], article["version"]) == ("folio-chat-article", 2)
+    assert (article["slug"], article["path"], article["digest"]) == ("celebration", "/docs/celebration/", entry["digest"])
+    assert article["description"] == "Why people celebrate."
     assert [(s["heading"], s["anchor"], s["level"]) for s in article["sections"]] == [
         ("Celebration", "", 1), ("History", "history", 2), ("Ancient times", "ancient-times", 3), ("Types", "types", 2),
     ]
     assert article["sections"][0]["text"] == "Intro paragraph about celebrations."
     assert "<" not in json.dumps(article["sections"])
+    assert len({a["digest"] for a in manifest["articles"]}) == 3
+
+
+def test_an_article_named_index_does_not_take_the_manifests_place(built) -> None:
+    # content/index.md is the home page's text (not in the export); an article can still be slugged index
+    out, _ = built({"a.md": "---\nslug: index\n---\n# Welcome\n\nThe front page.", "light.md": LIGHT})
+    manifest = json.loads((out / "chat" / "index.json").read_text())
+    [entry] = [a for a in manifest["articles"] if a["slug"] == "index"]
+    assert entry["file"] == "_index.json"
+    assert json.loads((out / "chat" / "_index.json").read_text())["title"] == "Welcome"
 
 
 def test_static_files_are_copied_and_custom_templates_override(tmp_path: Path, site) -> None:

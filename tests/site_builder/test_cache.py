@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from site_builder.build import build
@@ -152,3 +153,54 @@ def test_deleting_an_old_article_updates_the_home_page_count(tmp_path: Path, sit
     build(content, tmp_path / "fresh")
     assert "All 34 articles" in (tmp_path / "dist" / "index.html").read_text()
     assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
+
+
+def _inodes(folder: Path) -> dict[str, int]:
+    return {p.relative_to(folder).as_posix(): p.stat().st_ino for p in folder.rglob("*.json")}
+
+
+def _digests(out: Path) -> dict[str, str]:
+    manifest = json.loads((out / "chat" / "index.json").read_text())
+    return {a["slug"]: a["digest"] for a in manifest["articles"]}
+
+
+def test_a_rebuild_rewrites_only_the_chat_files_of_changed_articles(tmp_path: Path, site) -> None:
+    content = site({"celebration.md": ARTICLE, "light.md": LIGHT, "other.md": "# Other\n\nText."})
+    cache, out = BuildCache(), tmp_path / "dist"
+    build(content, out, cache=cache)
+    inodes, digests = _inodes(out / "chat"), _digests(out)
+    (content / "light.md").write_text((content / "light.md").read_text().replace("Lamps.", "Lamps and oil."))
+    (content / "other.md").unlink()
+    build(content, out, cache=cache)
+    now = _inodes(out / "chat")
+    # Unchanged files are hard links to the previous build's: the same inode, not a rewrite.
+    assert now["celebration.json"] == inodes["celebration.json"]
+    assert now["light.json"] != inodes["light.json"] and "other.json" not in now
+    assert "Lamps and oil." in (out / "chat" / "light.json").read_text()
+    assert _digests(out) == {"celebration": digests["celebration"], "light": _digests(out)["light"]}
+    assert _digests(out)["light"] != digests["light"]
+    build(content, tmp_path / "fresh")
+    assert snapshot(out) == snapshot(tmp_path / "fresh")
+
+
+def test_in_place_rebuilds_write_only_the_chat_files_of_changed_articles(tmp_path: Path, site) -> None:
+    content = site({"celebration.md": ARTICLE, "light.md": LIGHT})
+    cache, out = BuildCache(), tmp_path / "dist"
+    build(content, out, cache=cache, in_place=True)
+    (content / "light.md").write_text((content / "light.md").read_text().replace("Lamps.", "Lamps and oil."))
+    result = build(content, out, cache=cache, in_place=True)
+    assert result.touched is not None
+    chat = sorted(path for path in result.touched if path.startswith("chat/"))
+    assert chat == ["chat/index.json", "chat/light.json"]
+
+
+def test_a_new_base_url_changes_every_chat_digest(tmp_path: Path, site) -> None:
+    content = site({"celebration.md": ARTICLE, "light.md": LIGHT})
+    cache, out = BuildCache(), tmp_path / "dist"
+    build(content, out, cache=cache)
+    before = _digests(out)
+    (content / "site.toml").write_text('title = "T"\nbase_url = "https://example.org/wiki/"\n')
+    build(content, out, cache=cache)
+    after = _digests(out)
+    assert all(after[slug] != before[slug] for slug in before)
+    assert json.loads((out / "chat" / "light.json").read_text())["path"] == "/wiki/light/"

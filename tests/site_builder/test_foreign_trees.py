@@ -303,7 +303,7 @@ def test_the_chat_service_starts_on_the_export_and_answers_about_the_empty_page(
         relative(w, hugo).startswith("configuration/shortcodes-only.md:5: article has no text")
         for w in result.warnings
     )
-    app = create_app(load_settings({"CHAT_INDEX": str(out / knowledge.EXPORT_PATH)}))
+    app = create_app(load_settings({"CHAT_INDEX": str(out / knowledge.INDEX_PATH)}))
     with (
         serve(app, server_class=ChatServer) as url,
         httpx.Client(base_url=url, timeout=10, trust_env=False) as client,
