@@ -335,3 +335,17 @@ def test_files_beside_the_articles_are_copied_and_found_both_ways(hugo, mkdocs, 
         "img/shot.png"
     ]
     assert (tmp_path / "mkdocs/img/shot.png").is_file()
+
+
+def test_a_cached_rebuild_of_a_tree_matches_a_fresh_build(hugo: Path, tmp_path: Path) -> None:
+    def snapshot(out: Path) -> dict[str, bytes]:
+        return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+    cache = BuildCache()
+    build(hugo, tmp_path / "dist", cache=cache)
+    (hugo / "configuration/build.md").unlink()  # a link target goes: the pages linking to it change
+    (hugo / "configuration/new.md").write_text("---\ntitle: New page\nweight: 1\n---\nText.\n")
+    result = build(hugo, tmp_path / "dist", cache=cache)
+    assert {"configuration/index.html", "getting-started/install/index.html"} <= set(result.rendered)
+    build(hugo, tmp_path / "fresh")
+    assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
