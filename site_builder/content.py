@@ -97,7 +97,9 @@ def _walk(content_dir: Path, look_inside: bool = False) -> Iterator[tuple[Path, 
         dirs[:] = sorted(
             d
             for d in dirs
-            if not (rel == "." and d in RESERVED_DIRS)
+            # content/templates/ holds theme overrides (*.html), but a Hugo tree's templates/ section holds
+            # articles: only static/ is left out (its files are copied as they are).
+            if not (rel == "." and d == "static")
             and (look_inside or not d.startswith(("_", ".")))
             and d not in _TOOL_DIRS
         )

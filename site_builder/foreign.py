@@ -5,7 +5,8 @@ path they name (so the link is resolved like any other), ``highlight`` becomes a
 other one is removed, keeping the text between a paired shortcode's tags; Hugo's escaped form
 (``{{</* name */>}}``) is shown as literal text. MkDocs' ``::: module`` lines (mkdocstrings) and ``--8<--``
 snippet lines are shown as literal text (in a code span, so that nothing in them is read as HTML); Material's ``???`` collapsible admonitions become admonitions and its
-``=== "Tab"`` content tabs become a bold title over their text. The body keeps its line count, so every line
+``=== "Tab"`` content tabs become a bold title over their text; Hugo's attributes after a code fence's
+language (``go {file="x"}``) are dropped. The body keeps its line count, so every line
 number reported later is still the author's. Code blocks and code spans are left as they are.
 """
 
@@ -17,6 +18,8 @@ from dataclasses import dataclass
 _SHORTCODE = re.compile(r"\{\{([<%])\s*(/)?\s*([\w./-]+)(.*?)\s*/?\s*[>%]\}\}")
 _ESCAPED = re.compile(r"\{\{([<%])/\*(.*?)\*/([>%])\}\}")  # Hugo's way of showing a shortcode as text
 _FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
+# Hugo's fence info "go-html-template {file="x" copy=true}": Python-Markdown would not see a fence at all.
+_FENCE_ATTRS = re.compile(r"^(\s*(?:`{3,}|~{3,})\s*[\w+#.-]+)\s*\{.*\}\s*$")
 _CODE_SPAN = re.compile(r"(`+).+?\1")
 _HIGHLIGHT = re.compile(r"^\s*\{\{<\s*highlight\s+([\w+#-]+)[^>]*>\}\}\s*$")
 _HIGHLIGHT_END = re.compile(r"^\s*\{\{<\s*/\s*highlight\s*>\}\}\s*$")
@@ -52,7 +55,7 @@ def translate(body: str) -> tuple[str, Foreign | None]:
             continue
         if marker:
             fence = marker.group(1)
-            out.append(line)
+            out.append(_FENCE_ATTRS.sub(r"\1", line))
             continue
         if skipping_options:
             if line.startswith((" ", "\t")) and line.strip():

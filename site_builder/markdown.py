@@ -141,6 +141,7 @@ class _Collector(Treeprocessor):
             if level and child.get("id"):
                 title = self._heading_text(child)
                 self.headings.append(Heading(level=level, text=title, anchor=child.get("id", "")))
+                self._alias_anchor(child, title)
                 if level <= 3:
                     self.sections.append(
                         {"heading": title, "anchor": child.get("id"), "level": level, "parts": []}
@@ -151,6 +152,16 @@ class _Collector(Treeprocessor):
                 self.sections[-1]["parts"].append(text)
                 if not self.summary and child.tag == "p":
                     self.summary = " ".join(text.split())
+
+    def _alias_anchor(self, heading: Element, title: str) -> None:
+        # Hugo and GitHub name "People & Body" #people--body, Python-Markdown #people-body: links written for
+        # either find the heading, through an empty element that carries the other id.
+        other = github_anchor(title)
+        if other and other not in self.ids:
+            alias = Element("span", {"id": other})
+            alias.tail, heading.text = heading.text, None
+            heading.insert(0, alias)
+            self.ids.add(other)
 
     def finish(self, html_text: str, references: str, found: tuple[Link, ...]) -> Document:
         sections = tuple(
@@ -211,6 +222,16 @@ class _Collector(Treeprocessor):
             return html.unescape(_TAGS.sub("", raw))
 
         return _STASH.sub(swap, text)
+
+
+def github_anchor(title: str) -> str:
+    """A heading's id as Hugo (its default, "github") and GitHub make it: ``People & Body`` -> ``people--body``."""
+    kept = (
+        c.lower() if c.isalnum() else "-" if c in " -" else c
+        for c in title.strip()
+        if c.isalnum() or c in " -_"
+    )
+    return "".join(kept)
 
 
 def _text_of(el: Element):  # type: ignore[no-untyped-def]

@@ -134,7 +134,10 @@ def test_root_relative_and_ref_links_resolve_relative_to_the_page(hugo: Path, tm
     back = page(out, "getting-started/first-steps/index.html").xpath(body_links)
     assert back[0] == "../../getting-started/install/"  # {{< ref "install" >}}
     up = page(out, "configuration/build/index.html").xpath(body_links)
-    assert up == ["../../"]
+    assert up == ["../../", "#input--output"]  # Hugo's name for the heading leads to it
+    built_page = page(out, "configuration/build/index.html")
+    assert built_page.xpath("//h2[@id='input-output']/span/@id") == ["input--output"]
+    assert "{{ .RelPermalink }}" in built_page.xpath("string(//div[@class='highlight'])")  # a fence, not HTML
 
 
 @pytest.mark.parametrize("tree", ["hugo", "mkdocs"])
@@ -349,3 +352,14 @@ def test_a_cached_rebuild_of_a_tree_matches_a_fresh_build(hugo: Path, tmp_path: 
     assert {"configuration/index.html", "getting-started/install/index.html"} <= set(result.rendered)
     build(hugo, tmp_path / "fresh")
     assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
+
+
+def test_articles_in_a_templates_folder_are_built_beside_the_overrides(tmp_path: Path) -> None:
+    content = write_tree(
+        tmp_path / "content",
+        {"templates/menu.md": "# Menu templates\n\nHow menus render.\n", "templates/404.html": "custom"},
+    )
+    build(content, tmp_path / "dist")
+    assert page(tmp_path / "dist", "templates/menu/index.html").findtext(".//h1") == "Menu templates"
+    assert (tmp_path / "dist/404.html").read_text() == "custom"
+    assert not (tmp_path / "dist/templates/404.html").exists()

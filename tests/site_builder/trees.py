@@ -64,6 +64,8 @@ HUGO = {
         Type `tool run`. Back to [install]({{< ref "install" >}}).
 
         Broken: [gone](../gone/).
+
+        More in [input and output](/configuration/build/#input--output).
         """,
     "configuration/build.md": """
         ---
@@ -71,7 +73,13 @@ HUGO = {
         ---
         ## Output
 
-        Where files go. Up to [the handbook](/).
+        Where files go. Up to [the handbook](/). See [input](#input--output), as Hugo names it.
+
+        ## Input & output
+
+        ```go-html-template {file="layouts/list.html" copy=true}
+        <a href="{{ .RelPermalink }}">{{ .LinkTitle }}</a>
+        ```
         """,
     "configuration/shortcodes-only.md": """
         +++
