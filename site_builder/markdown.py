@@ -79,7 +79,8 @@ def _markdown() -> md_lib.Markdown:
         _INSTANCE = md_lib.Markdown(
             extensions=[
                 "tables",
-                "fenced_code",
+                # superfences: a fence inside a list item or a definition is a code block too (as in MkDocs)
+                "pymdownx.superfences",
                 "footnotes",
                 "attr_list",
                 "def_list",
@@ -87,12 +88,12 @@ def _markdown() -> md_lib.Markdown:
                 "md_in_html",
                 "admonition",
                 "sane_lists",
-                "codehilite",
+                "pymdownx.highlight",
                 "toc",
                 _FolioExtension(),
             ],
             extension_configs={
-                "codehilite": {"css_class": "highlight", "guess_lang": False},
+                "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
                 "toc": {
                     "permalink": "#",
                     "permalink_class": "anchor",

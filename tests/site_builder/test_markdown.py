@@ -85,3 +85,12 @@ def test_attributes_html_does_not_have_are_dropped() -> None:
     doc = convert('## Title {anchor=false #t .c data-x="1"}\n\nText\n{: filename="a.go" }\n', "a.md")
     assert "anchor=" not in doc.html and "filename=" not in doc.html
     assert 'id="t"' in doc.html and 'class="c"' in doc.html and 'data-x="1"' in doc.html
+
+
+def test_a_fence_inside_a_list_item_or_a_definition_is_a_code_block() -> None:
+    doc = convert(
+        '1. Step\n\n    ```html\n    <a href="x">\n    ```\n\nTerm\n:   Text.\n\n    ```\n    <b>\n    ```\n',
+        "a.md",
+    )
+    assert doc.html.count('<div class="highlight"') == 2 and "```" not in doc.html
+    assert doc.links == ()  # the markup in them is shown, not made
