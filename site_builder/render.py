@@ -69,7 +69,8 @@ class Urls:
         self.root = self.prefix or "./"
 
     def __call__(self, path: str) -> str:
-        return self.prefix + path if path else self.root
+        # A file or folder name may hold a space: the link must still be a valid URL.
+        return self.prefix + site_links.valid_url(path) if path else self.root
 
 
 class Renderer:
@@ -304,7 +305,7 @@ class Renderer:
 def article_view(site: Site, article: Article, urls: Urls, body_html: str) -> dict[str, Any]:
     """Plain data for the article template; ``body_html`` is the body with its links resolved."""
     meta, config = article.meta, site.config
-    canonical = config.base_url + article.url
+    canonical = config.base_url + site_links.valid_url(article.url)
     return {
         "slug": article.slug,
         "source": article.source,
@@ -379,7 +380,7 @@ def _page(
     **context: Any,
 ) -> OutputFile:
     urls = urls or Urls(path, site.config.base_path, absolute)
-    page_url = site.config.base_url + path.removesuffix("index.html")
+    page_url = site.config.base_url + site_links.valid_url(path.removesuffix("index.html"))
     context.setdefault("description", site.config.description)
     if "articles" in context:
         context["articles"] = [_summary(a, urls, site) for a in context["articles"]]

@@ -70,7 +70,7 @@ def test_share_correction_helpful_and_chat_mount(built, site) -> None:
     correction = "https://git.example.org/edit/a%20b.md?title=A%20%26%20B"
     assert doc.xpath("//section[@class='correction']//a/@href") == [correction]
     assert doc.xpath("//section[@class='helpful']//a/@href") == [correction]
-    assert doc.xpath("//button[@data-copy-link]/@data-copy-link") == ["https://example.org/a b/"]
+    assert doc.xpath("//button[@data-copy-link]/@data-copy-link") == ["https://example.org/a%20b/"]
     assert "Email" in doc.xpath("//p[@class='share-links']/a/text()")
     [mount] = doc.xpath("//aside[@class='chat']")
     assert mount.get("data-chat-endpoint") == "https://chat.example.org/chat"

@@ -363,3 +363,18 @@ def test_articles_in_a_templates_folder_are_built_beside_the_overrides(tmp_path:
     assert page(tmp_path / "dist", "templates/menu/index.html").findtext(".//h1") == "Menu templates"
     assert (tmp_path / "dist/404.html").read_text() == "custom"
     assert not (tmp_path / "dist/templates/404.html").exists()
+
+
+def test_names_with_spaces_give_valid_urls_everywhere(tmp_path: Path) -> None:
+    content = write_tree(
+        tmp_path / "content", {"My Notes/first note.md": "# First\n\nSee [me](first%20note.md).\n"}
+    )
+    out = tmp_path / "dist"
+    build(content, out)
+    hrefs = [
+        href
+        for path in out.rglob("*.html")
+        for href in page(out, path.relative_to(out).as_posix()).xpath("//a/@href | //link/@href")
+    ]
+    assert "../../My%20Notes/first%20note/" in hrefs and not [h for h in hrefs if " " in h]
+    assert broken_links(out) == []
