@@ -211,7 +211,7 @@ def test_a_folder_page_written_while_watching_replaces_the_generated_list(start_
     site = start_site({**FILES, "guides/one.md": "# One\n\nFirst.\n"})
     events = site.events()
     assert site.page("guides/").findtext(".//h1") == "Guides"  # generated
-    site.write("guides/_index.md", "+++\ntitle = \"All the guides\"\n+++\nRead them.\n")
+    site.write("guides/_index.md", '+++\ntitle = "All the guides"\n+++\nRead them.\n')
     reload = events.until("reload", has_page("guides/index.html"))
     assert "guides/one/index.html" in reload["pages"]  # its breadcrumbs name the folder anew
     guides = site.page("guides/")
