@@ -22,6 +22,7 @@ from .model import LINK_PREFIX, Link
 
 # A start tag: text never holds a raw '<' (code shows it as &lt;), so attributes are only looked for in these.
 _TAG = re.compile(r"""<[A-Za-z][\w-]*(?:[^>"']|"[^"]*"|'[^']*')*>""")
+_OWN_LINK = re.compile(r'^<a class="(?:anchor|footnote-ref|footnote-backref)"')
 _ATTR = re.compile(r"""(?<=\s)(href|src)=("[^"]*"|'[^']*')""")
 _BAD_URL_CHARS = re.compile(r"""[\s"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})""")
 _INDEX_NAMES = ("_index.md", "index.md", "README.md", "readme.md")
@@ -47,9 +48,11 @@ def collect(text: str, source: str, line_of: Callable[[str], int]) -> tuple[str,
     """Find the links of one article's HTML; return it with markers and valid URLs, and the links found."""
     found: list[Link] = []
 
-    def swap(match: re.Match[str]) -> str:
+    def swap(match: re.Match[str], own: bool = False) -> str:
         name, quoted = match.group(1), match.group(2)
         value = html.unescape(quoted[1:-1])
+        if own:  # a heading's permalink or a footnote's link: made here, always right
+            return f'{name}="{html.escape(valid_url(value), quote=True)}"'
         link = _classify(value, source, line_of)
         if link is not None and name == "src":
             link = dataclasses.replace(link, image=True)
@@ -60,7 +63,11 @@ def collect(text: str, source: str, line_of: Callable[[str], int]) -> tuple[str,
                 written = LINK_PREFIX + marker(link) + _tail(value)
         return f'{name}="{html.escape(valid_url(written), quote=True)}"'
 
-    return _TAG.sub(lambda tag: _ATTR.sub(swap, tag.group()), text), tuple(found)
+    def attributes(tag: re.Match[str]) -> str:
+        own = _OWN_LINK.search(tag.group()) is not None
+        return _ATTR.sub(lambda m: swap(m, own), tag.group())
+
+    return _TAG.sub(attributes, text), tuple(found)
 
 
 def _classify(value: str, source: str, line_of: Callable[[str], int]) -> Link | None:
