@@ -27,6 +27,7 @@ _DIRECTIVE = re.compile(r"^(\s*)(:::\s+\S.*|-{1,2}8<-{1,2}\s.*)$")  # mkdocstrin
 _COLLAPSIBLE = re.compile(r"^(\s*)\?\?\?\+?(?=\s)")
 _TAB = re.compile(r"^(\s*)===\+?\s+\"(.*)\"\s*$")
 _LINKING = ("ref", "relref")
+_ANY = re.compile(r"\{\{|:::|8<-|\?\?\?|===|^\s*(?:`{3,}|~{3,}).*\{", re.M)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -40,6 +41,8 @@ class Foreign:
 
 def translate(body: str) -> tuple[str, Foreign | None]:
     """The body with foreign syntax made plain, and what was not understood (None when everything was)."""
+    if not _ANY.search(body):
+        return body, None  # the usual case, decided in one pass
     lines = body.split("\n")
     found: list[tuple[int, str]] = []
     out: list[str] = []

@@ -64,8 +64,11 @@ def collect(text: str, source: str, line_of: Callable[[str], int]) -> tuple[str,
         return f'{name}="{html.escape(valid_url(written), quote=True)}"'
 
     def attributes(tag: re.Match[str]) -> str:
-        own = _OWN_LINK.search(tag.group()) is not None
-        return _ATTR.sub(lambda m: swap(m, own), tag.group())
+        text = tag.group()
+        if "href=" not in text and "src=" not in text:
+            return text  # most tags (a highlighted code block is hundreds of spans) hold no address
+        own = _OWN_LINK.search(text) is not None
+        return _ATTR.sub(lambda m: swap(m, own), text)
 
     return _TAG.sub(attributes, text), tuple(found)
 
