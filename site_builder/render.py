@@ -99,6 +99,7 @@ class Renderer:
             repr(site.config),
             sorted(assets.items()),
             list(site.categories),
+            _top_folders(site),  # in every page's header
             _templates_source(env),
         )
 
@@ -443,7 +444,15 @@ def _asset_urls(assets: Mapping[str, str], urls: Urls) -> Callable[[str], str]:
 
 
 def _nav(site: Site, urls: Urls) -> list[tuple[str, str]]:
-    return [(name, urls(f"categories/{slugify(name)}/")) for name in site.categories]
+    return [(title, urls(url)) for title, url in _top_folders(site)] + [
+        (name, urls(f"categories/{slugify(name)}/")) for name in site.categories
+    ]
+
+
+def _top_folders(site: Site) -> list[tuple[str, str]]:
+    """The folders at the top of the site, in their order: the header links to them, as Hugo menus do."""
+    root = site.folders.get("")
+    return [(e.title, e.url) for e in root.entries if e.folder] if root else []
 
 
 def _toc(article: Article) -> list[dict[str, Any]]:

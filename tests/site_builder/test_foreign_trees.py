@@ -88,6 +88,7 @@ def test_a_section_page_shows_its_text_then_its_pages_in_weight_order(hugo: Path
         "Reference card",
     ]
     home = page(out, "index.html")
+    assert home.xpath("//nav[@aria-label='Sections']//a/text()") == ["Start", "Configuration", "Guides", "A–Z"]
     assert home.findtext(".//h1") == "Handbook"
     assert home.xpath("//div[@class='prose']//a/@href") == ["getting-started/install/"]
 
