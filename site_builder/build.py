@@ -139,8 +139,9 @@ def find_warnings(
     return [*catalog.check_links(site, renderer.site_map(), label), *catalog.article_notes(site, label)]
 
 
-def skipped_files(content_dir: Path, label: str) -> list[SiteError]:
+def skipped_files(content_dir: Path, label: str | None = None) -> list[SiteError]:
     """One line for each markdown file (or folder of them) that is not built, saying why."""
+    label = label or _label(content_dir)
     return [
         SkippedFile(f"{label}/{path}", None, why, hint)
         for path, why, hint in content.skipped_sources(content_dir)

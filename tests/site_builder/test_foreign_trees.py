@@ -88,7 +88,12 @@ def test_a_section_page_shows_its_text_then_its_pages_in_weight_order(hugo: Path
         "Reference card",
     ]
     home = page(out, "index.html")
-    assert home.xpath("//nav[@aria-label='Sections']//a/text()") == ["Start", "Configuration", "Guides", "A–Z"]
+    assert home.xpath("//nav[@aria-label='Sections']//a/text()") == [
+        "Start",
+        "Configuration",
+        "Guides",
+        "A–Z",
+    ]
     assert home.findtext(".//h1") == "Handbook"
     assert home.xpath("//div[@class='prose']//a/@href") == ["getting-started/install/"]
 
@@ -379,3 +384,10 @@ def test_names_with_spaces_give_valid_urls_everywhere(tmp_path: Path) -> None:
     ]
     assert "../../My%20Notes/first%20note/" in hrefs and not [h for h in hrefs if " " in h]
     assert broken_links(out) == []
+
+
+def test_check_names_the_files_it_does_not_look_at_without_failing_on_them(tmp_path: Path, capsys) -> None:
+    content = write_tree(tmp_path / "content", {"a.md": "# A\n\nText.\n", "_snippet.md": "Text.\n"})
+    assert main(["check", "--content", str(content)]) == 0
+    err = capsys.readouterr().err.splitlines()
+    assert err[0].startswith(f"{content.as_posix()}/_snippet.md: note: not built: names starting with '_'")
