@@ -1,7 +1,8 @@
 """READ: content/ -> sources and front matter. The only module that reads content/ and the only YAML user.
 
-Front matter is YAML between ``---`` lines or TOML between ``+++`` lines (Hugo's two styles), with one table
-of fields; Hugo's keys that mean the same as ours (``lastmod``, ``summary``, ``linkTitle``) are understood.
+Front matter is YAML between ``---`` lines or TOML between ``+++`` lines (Hugo's two styles, and Zola's),
+with one table of fields; Hugo's keys that mean the same as ours (``lastmod``, ``summary``, ``linkTitle``)
+and Zola's ``[taxonomies] tags`` are understood.
 """
 
 from __future__ import annotations
@@ -214,7 +215,9 @@ def parse_toml_front_matter(text: str, path: str) -> FrontMatter:
         raise FrontMatterError(path, line, f"front matter is not valid TOML: {problem}") from None
     lines: dict[str, int] = {}
     for number, row in enumerate(text.splitlines(), 2):
-        if row.lstrip().startswith("["):
+        table = re.match(r"\s*\[\s*([A-Za-z0-9_-]+)\s*\]", row)
+        if table:
+            lines.setdefault(table.group(1), number)
             break  # keys below a [table] header belong to that table
         key = re.match(r"\s*[\"']?([A-Za-z0-9_-]+)[\"']?\s*=", row)
         if key:
@@ -225,6 +228,10 @@ def parse_toml_front_matter(text: str, path: str) -> FrontMatter:
 def typed_front_matter(data: Mapping[Any, Any], lines: Mapping[str, int], path: str) -> FrontMatter:
     """Check the known fields of a front matter mapping; keep the other keys as they are."""
     data = {str(k): v for k, v in data.items()}
+    taxonomies = data.get("taxonomies")
+    if isinstance(taxonomies, dict) and "tags" in taxonomies and "tags" not in data:
+        data["tags"] = taxonomies["tags"]  # Zola's [taxonomies] table
+        lines = {**lines, "tags": lines.get("taxonomies", 1)}
     values: dict[str, Any] = {}
     for key, value in data.items():
         name = _HUGO_NAMES.get(key, key)

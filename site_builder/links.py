@@ -78,6 +78,8 @@ def _classify(value: str, source: str, line_of: Callable[[str], int]) -> Link | 
     if parts.scheme or parts.netloc or value.startswith("//") or not value.strip():
         return None
     path, fragment = unquote(parts.path), unquote(parts.fragment)
+    if path.startswith("@/"):  # Zola's link to a file from content/
+        path = path[1:]
     line = line_of(value)
     if not path:
         return Link(href=value, kind="anchor", target=source, fragment=fragment, line=line)

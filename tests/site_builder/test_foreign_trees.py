@@ -391,3 +391,24 @@ def test_check_names_the_files_it_does_not_look_at_without_failing_on_them(tmp_p
     assert main(["check", "--content", str(content)]) == 0
     err = capsys.readouterr().err.splitlines()
     assert err[0].startswith(f"{content.as_posix()}/_snippet.md: note: not built: names starting with '_'")
+
+
+def test_a_zola_tree_keeps_its_tags_and_internal_links(tmp_path: Path) -> None:
+    content = write_tree(
+        tmp_path / "content",
+        {
+            "blog/_index.md": '+++\ntitle = "Blog"\nsort_by = "date"\n+++\n',
+            "blog/first.md": (
+                '+++\ntitle = "First"\ndate = 2024-03-01\n\n[taxonomies]\ntags = ["rust", "web"]\n'
+                '[extra]\nmood = "calm"\n+++\nSee [the second](@/blog/second.md#end).\n'
+            ),
+            "blog/second.md": '+++\ntitle = "Second"\n+++\n## End\n\nDone.\n',
+        },
+    )
+    out = tmp_path / "dist"
+    result = build(content, out)
+    assert not [w for w in result.warnings if isinstance(w, LinkError)]
+    first = page(out, "blog/first/index.html")
+    assert first.xpath("//ul[@class='tags']//a/text()") == ["rust", "web"]
+    assert first.xpath("//div[@id='article-body']//a/@href") == ["../../blog/second/#end"]
+    assert (out / "tags/rust/index.html").is_file()
