@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from .model import LINK_PREFIX, Link
+from .model import LINK_PREFIX, Article, Link, Site
 
 # A start tag: text never holds a raw '<' (code shows it as &lt;), so attributes are only looked for in these.
 _TAG = re.compile(r"""<[A-Za-z][\w-]*(?:[^>"']|"[^"]*"|'[^']*')*>""")
@@ -37,6 +37,22 @@ class SiteMap:
     paths: frozenset[str] = frozenset()  # every file of the built site (``guides/setup/index.html``)
     ids: Mapping[str, frozenset[str]] = field(default_factory=dict)  # article page URL -> its ids
     base_path: str = "/"
+
+
+def site_map(site: Site, paths: frozenset[str]) -> SiteMap:
+    """The SiteMap of a site whose output files are ``paths``."""
+    pages = (*site.articles, *((site.home,) if site.home else ()))
+    return SiteMap(
+        sources={a.source: a.url for a in pages},
+        paths=paths,
+        ids={a.url: _ids(a) for a in pages},
+        base_path=site.config.base_path,
+    )
+
+
+def _ids(article: Article) -> frozenset[str]:
+    extra = {"references"} if article.doc.references_html else set()
+    return article.doc.ids | THEME_IDS | extra
 
 
 def valid_url(value: str) -> str:

@@ -116,21 +116,8 @@ class Renderer:
         return self._site_map
 
     def _map(self, other_pages: list[str]) -> site_links.SiteMap:
-        site = self.site
-        pages = (*site.articles, *((site.home,) if site.home else ()))
-        return site_links.SiteMap(
-            sources={a.source: a.url for a in pages},
-            paths=frozenset(
-                [
-                    *(f"{a.url}index.html" for a in site.articles),
-                    "index.html",
-                    *other_pages,
-                    *self.other_files,
-                ]
-            ),
-            ids={a.url: _ids(a) for a in pages},
-            base_path=site.config.base_path,
-        )
+        pages = [*(f"{a.url}index.html" for a in self.site.articles), "index.html", *other_pages]
+        return site_links.site_map(self.site, frozenset([*pages, *self.other_files]))
 
     def _other_plans(self) -> list[PagePlan]:
         """Alias redirects, folder lists, A-Z, tags, categories, search and 404: pages whose keys need no links."""
@@ -511,11 +498,6 @@ def _templates_source(env: jinja2.Environment) -> str:
     assert loader is not None
     names = sorted(loader.list_templates())
     return _digest(*(loader.get_source(env, name)[0] for name in names))
-
-
-def _ids(article: Article) -> frozenset[str]:
-    extra = {"references"} if article.doc.references_html else set()
-    return article.doc.ids | site_links.THEME_IDS | extra
 
 
 def _ancestors(url: str) -> list[str]:
