@@ -50,8 +50,19 @@ def convert(body: str, source: str, body_line: int = 1) -> Document:
         main, notes = notes, ""
     references = re.sub(r"<hr\s*/?>", "", notes).strip().removesuffix("</div>").strip()
     main, found = links.collect(_label_code(main.strip()), source, collector.line_of)
-    references, cited = links.collect(references, source, collector.line_of)
+    references, cited = links.collect(_label_code(_unwrap_code(references)), source, collector.line_of)
     return collector.finish(main, references, found + cited)
+
+
+# A note that ends in a code block gets its back links in a <p> around the block: invalid, so the block leaves it.
+_WRAPPED_CODE = re.compile(
+    r'<p>(<div class="highlight">.*?</div>)((?:&#160;)?(?:<a class="footnote-backref"[^>]*>[^<]*</a>)+)</p>',
+    re.S,
+)
+
+
+def _unwrap_code(text: str) -> str:
+    return _WRAPPED_CODE.sub(r"\1<p>\2</p>", text)
 
 
 def _label_code(text: str) -> str:

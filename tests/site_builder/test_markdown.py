@@ -94,3 +94,10 @@ def test_a_fence_inside_a_list_item_or_a_definition_is_a_code_block() -> None:
     )
     assert doc.html.count('<div class="highlight"') == 2 and "```" not in doc.html
     assert doc.links == ()  # the markup in them is shown, not made
+
+
+def test_a_note_that_ends_in_code_is_valid_html_and_its_code_is_labelled() -> None:
+    doc = convert("Claim.[^1]\n\n[^1]: A note:\n\n    ```\n    code\n    ```\n", "a.md")
+    assert "<p><div" not in doc.references_html
+    assert '<div class="highlight" tabindex="0" role="group" aria-label="Code">' in doc.references_html
+    assert 'class="footnote-backref"' in doc.references_html
