@@ -4,8 +4,11 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
 CHAT_WORKERS ?= 1
+# The Nu Html Checker (vnu.jar, run with Java) from the npm registry's vnu-jar package, for the HTML tests.
+VNU_VERSION := 26.9.27
+VNU_JAR     := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: build test check lint chat watch dev bench bench-quick clean eval
+.PHONY: build test check lint chat watch dev bench bench-quick clean eval vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +25,16 @@ $(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
 build: $(VENV)/.installed
 	$(BIN)/python -m site_builder build
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev vnu
 	$(BIN)/python -m pytest
+
+# Without npm (or Java) the HTML check is skipped locally; .ci/run installs both and requires it.
+vnu:
+	@if [ ! -f $(VNU_JAR) ]; then \
+	  if command -v npm >/dev/null; then \
+	    npm install --silent --no-audit --no-fund --ignore-scripts --prefix .tools vnu-jar@$(VNU_VERSION); \
+	  else echo "npm not found: the Nu Html Checker test will be skipped"; fi; \
+	fi
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check site_builder chat_service tests bench

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import assets, catalog, chat_search, check, config, content, feeds, knowledge, output, render
+from . import assets, catalog, chat_search, check, claims, config, content, feeds, knowledge, output, render
 from . import search as search_index
 from .cache import BuildCache, code_version
-from .errors import BuildFailed, SearchError, SiteError
-from .model import Article, OutputFile, PagePlan, Site, SiteConfig, Source
-from .parse import parse_article, source_digest
+from .errors import BuildFailed, SearchError, SiteError, SkippedFile
+from .model import ALIAS_RANK, Article, OutputFile, PagePlan, Site, SiteConfig, Source
+from .parse import parse_article, settle_folder_pages, source_digest
 from .workers import run_all
 
 SEARCH_INDEX = "pagefind"  # the folder Pagefind writes its index to
@@ -58,24 +58,24 @@ def build(
     settings = config.load_config(content_dir)
     articles = load_articles(content_dir, label, cache, workers)
     site = assemble_cached(settings, articles, drafts, cache)
-    warnings = check.find_problems(site, content_dir, label) if strict else catalog.check_links(site, label)
+    theme_files, asset_names = assets.theme_assets()
+    static_files = assets.static_files(content.read_static(content_dir))
+    renderer, plans, clashes = plan_pages(
+        site, content_dir, label, asset_names, [*theme_files, *static_files]
+    )
+    warnings = sorted([*clashes, *find_warnings(site, renderer, content_dir, label, strict)], key=_place)
     if strict and warnings:
         raise BuildFailed(warnings)
-    theme_files, asset_names = assets.theme_assets()
-    plans = render.Renderer(
-        site, render.make_environment(content_dir / "templates"), asset_names, code_version()
-    ).plans()
     chat_plans = knowledge.chat_plans(site, code_version())
     same_out = cache.out_dir == out_key
     pages, rendered = render_changed(plans, cache.pages if same_out else {}, out_dir, workers)
     chat_files, chat_rendered = render_changed(chat_plans, cache.chat if same_out else {}, out_dir, workers=1)
     same_pages = not rendered and {p.path for p in plans} == cache.pages.keys()
     same_chat = same_pages and not chat_rendered and {p.path for p in chat_plans} == cache.chat.keys()
-    aliases = {alias.strip("/") for a in site.articles for alias in a.meta.aliases}
-    listed = [p.path for p in plans if p.path.endswith("index.html") and p.path[:-11] not in aliases]
+    listed = [p.path for p in plans if p.path.endswith("index.html") and p.rank != ALIAS_RANK]
     files = [
         *theme_files,
-        *assets.static_files(content.read_static(content_dir)),
+        *static_files,
         *pages,
         *feeds.render_feeds(site, listed),
         *chat_files,
@@ -113,8 +113,41 @@ def build(
         rendered=rendered,
         touched=touched,
         milliseconds=elapsed,
-        warnings=tuple(warnings),
+        warnings=(*skipped_files(content_dir, label), *warnings),
     )
+
+
+def plan_pages(
+    site: Site,
+    content_dir: Path,
+    label: str,
+    asset_names: dict[str, str],
+    files: list[OutputFile],
+) -> tuple[render.Renderer, list[PagePlan], list[SiteError]]:
+    """Every page to write, one per output path (the losers of a clash are warnings), and its renderer."""
+    env = render.make_environment(content_dir / "templates")
+    others = frozenset([*(f.path for f in files), *feeds.PATHS])
+    renderer = render.Renderer(site, env, asset_names, code_version(), other_files=others)
+    plans, clashes = claims.settle(renderer.plans(), label)
+    return renderer, plans, list(clashes)
+
+
+def find_warnings(
+    site: Site, renderer: render.Renderer, content_dir: Path, label: str, strict: bool
+) -> list[SiteError]:
+    """What the build reports and goes on: broken links and what parsing noticed (all of the check if strict)."""
+    if strict:
+        return check.find_problems(site, renderer.site_map(), content_dir, label)
+    return [*catalog.check_links(site, renderer.site_map(), label), *catalog.article_notes(site, label)]
+
+
+def skipped_files(content_dir: Path, label: str | None = None) -> list[SiteError]:
+    """One line for each markdown file (or folder of them) that is not built, saying why."""
+    label = label or _label(content_dir)
+    return [
+        SkippedFile(f"{label}/{path}", None, why, hint)
+        for path, why, hint in content.skipped_sources(content_dir)
+    ]
 
 
 def assemble_cached(settings: SiteConfig, articles: list[Article], drafts: bool, cache: BuildCache) -> Site:
@@ -131,7 +164,10 @@ def check_site(content_dir: Path, *, drafts: bool = False) -> list[SiteError]:
     """The site check's findings; raise BuildFailed when the content cannot be read at all."""
     label = _label(content_dir)
     site = catalog.assemble(config.load_config(content_dir), load_articles(content_dir, label), drafts)
-    return check.find_problems(site, content_dir, label)
+    theme_files, asset_names = assets.theme_assets()
+    static_files = assets.static_files(content.read_static(content_dir))
+    renderer, _, clashes = plan_pages(site, content_dir, label, asset_names, [*theme_files, *static_files])
+    return sorted([*clashes, *check.find_problems(site, renderer.site_map(), content_dir, label)], key=_place)
 
 
 def load_articles(
@@ -157,7 +193,7 @@ def load_articles(
     results = run_all(todo, workers)
     parsed = {r.digest: r for r in results if isinstance(r, Article)}
     errors: list[SiteError] = [r for r in results if isinstance(r, SiteError)]
-    articles = [known.get(d) or parsed[d] for d in digests if d in known or d in parsed]
+    articles = settle_folder_pages([known.get(d) or parsed[d] for d in digests if d in known or d in parsed])
     errors += catalog.find_duplicates(articles, label)
     if errors:
         raise BuildFailed(errors)
@@ -192,6 +228,10 @@ def _chat_search_files(site: Site, out_dir: Path, unchanged: bool) -> list[Outpu
     # Nothing the articles' words or the site's language come from changed: the last index still holds.
     previous = output.previous_files(out_dir, chat_search.FOLDER) if unchanged else []
     return sorted(previous or chat_search.chat_search_files(site), key=lambda file: file.path)
+
+
+def _place(problem: SiteError) -> tuple[str, int]:
+    return problem.path, problem.line or 0
 
 
 def _label(content_dir: Path) -> str:

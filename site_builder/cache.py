@@ -39,9 +39,11 @@ def code_version() -> str:
     """A digest of the builder's code, its theme and the library versions: a new version starts afresh."""
     import markdown
     import pygments
+    import pymdownx
     import yaml
 
-    digest = hashlib.sha256(f"{markdown.__version__} {pygments.__version__} {yaml.__version__}".encode())
+    versions = (markdown.__version__, pygments.__version__, pymdownx.__version__, yaml.__version__)
+    digest = hashlib.sha256(" ".join(versions).encode())
     here = Path(__file__).parent
     for path in sorted([*here.glob("*.py"), *here.glob("templates/*"), *here.glob("static/*")]):
         digest.update(path.name.encode() + path.read_bytes())

@@ -5,11 +5,13 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
+import posixpath
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
-from .errors import DuplicateSlugError, LinkError, SiteError
-from .model import Article, Site, SiteConfig, slugify
+from . import links as site_links
+from .errors import ArticleWarning, DuplicateSlugError, LinkError, SiteError
+from .model import Article, Entry, Folder, Link, Site, SiteConfig, slugify, title_from_name
 
 RELATED_COUNT = 5
 TAG_WEIGHT = 2.0
@@ -26,14 +28,17 @@ def assemble(
 
     ``related`` (slug -> related slugs) is a map computed earlier for the same relatedness_key().
     """
-    kept = sorted(
-        (a for a in articles if drafts or not a.meta.draft), key=lambda a: (-a.sort_date.toordinal(), a.title)
-    )
+    published = [a for a in articles if drafts or not a.meta.draft]
+    # content/_index.md is the home page's text, not an article of its own.
+    home = next((a for a in published if a.folder_page and a.slug == ""), None)
+    kept = sorted((a for a in published if a is not home), key=lambda a: (-a.sort_date.toordinal(), a.title))
     by_slug = {a.slug: a for a in kept}
     return Site(
         config=config,
         articles=tuple(kept),
         by_slug=by_slug,
+        folders=folder_tree(kept),
+        home=home,
         tags=_group(kept, lambda a: a.meta.tags),
         categories=_group(kept, lambda a: (a.meta.category,) if a.meta.category else ()),
         related=(
@@ -42,6 +47,63 @@ def assemble(
             else related_articles(kept, by_slug)
         ),
     )
+
+
+def folder_tree(articles: Sequence[Article]) -> dict[str, Folder]:
+    """Every folder an article's URL passes through (``guides/``, ``guides/setup/``), with what it lists.
+
+    A folder's page (``guides/_index.md``) is its page; a folder without one gets a generated list. Entries
+    are ordered by ``weight`` (unset last), then by title, as in Hugo.
+    """
+    pages = {a.url: a for a in articles if a.folder_page}
+    urls = {prefix for a in articles for prefix in folder_prefixes(a.url)}
+    children: dict[str, list[Entry]] = defaultdict(list)
+    weights: dict[str, int | None] = {}
+    for url in urls - {""}:
+        page = pages.get(url)
+        entry = Entry(url=url, title=folder_title(url, page), description=_description(page), folder=True)
+        children[_parent(url)].append(entry)
+        weights[url] = page.meta.weight if page else None
+    for article in articles:
+        if article.url not in urls:
+            entry = Entry(
+                url=article.url, title=article.short_title, description=_description(article), folder=False
+            )
+            children[_parent(article.url)].append(entry)
+            weights[article.url] = article.meta.weight
+
+    def order(entry: Entry) -> tuple[bool, int, str]:
+        weight = weights.get(entry.url)
+        return (weight is None, weight or 0, entry.title.casefold())
+
+    return {
+        url: Folder(
+            url=url,
+            title=folder_title(url, pages.get(url)),
+            page=pages.get(url),
+            entries=tuple(sorted(children[url], key=order)),
+        )
+        for url in sorted(urls)
+    }
+
+
+def folder_prefixes(url: str) -> list[str]:
+    """The folders above a URL, from the root: ``a/b/c/`` -> ``["", "a/", "a/b/"]``."""
+    parts = url.strip("/").split("/") if url else []
+    return ["/".join(parts[:i]) + "/" if i else "" for i in range(len(parts))]
+
+
+def folder_title(url: str, page: Article | None) -> str:
+    """A folder's page's short title, else its name as a title."""
+    return page.short_title if page else title_from_name(posixpath.basename(url.rstrip("/")))
+
+
+def _parent(url: str) -> str:
+    return folder_prefixes(url)[-1] if url else ""
+
+
+def _description(article: Article | None) -> str:
+    return (article.meta.description or article.doc.summary) if article else ""
 
 
 def relatedness_key(articles: Iterable[Article], drafts: bool) -> str:
@@ -71,22 +133,19 @@ def find_duplicates(articles: Sequence[Article], label: str) -> list[SiteError]:
     return errors
 
 
-def check_links(site: Site, label: str) -> list[SiteError]:
-    """Links to missing articles or anchors, and 'see_also' slugs that name no article."""
-    by_source = {a.source: a for a in site.articles}
+def check_links(site: Site, site_map: site_links.SiteMap, label: str) -> list[SiteError]:
+    """Links that lead nowhere (no page, file or anchor there), and 'see_also' slugs that name no article."""
+    by_url = {a.url: a for a in site.articles}
     problems: list[SiteError] = []
-    for article in site.articles:
+    for article in (*site.articles, *((site.home,) if site.home else ())):
         where = f"{label}/{article.source}"
         for link in article.doc.links:
-            target = by_source.get(link.target)
-            if target is None:
-                problems.append(LinkError(where, link.line, f"link to a missing article: {link.href}"))
-            elif link.fragment and link.fragment not in target.doc.ids:
-                problems.append(
-                    LinkError(
-                        where, link.line, f"link to a missing anchor: {link.href}", _anchor_hint(target)
-                    )
-                )
+            url = site_links.target(link, article.url, site_map)
+            if url is None:
+                problems.append(LinkError(where, link.line, *_missing(link)))
+            elif not site_links.anchor_exists(url, link.fragment, site_map):
+                hint = _anchor_hint(by_url[url]) if url in by_url else None
+                problems.append(LinkError(where, link.line, f"link to a missing anchor: {link.href}", hint))
         for slug in article.meta.see_also:
             if slug not in site.by_slug:
                 problems.append(
@@ -95,6 +154,26 @@ def check_links(site: Site, label: str) -> list[SiteError]:
                     )
                 )
     return problems
+
+
+def _missing(link: Link) -> tuple[str, str | None]:
+    if link.image:
+        return f"image not found: {link.href}", "files in content/static/ are at the site root: /<path there>"
+    if link.kind == "source":
+        return f"link to a missing article: {link.href}", None
+    hint = (
+        "a relative link is read from the page's URL, as a browser does" if link.kind == "relative" else None
+    )
+    return f"link to a missing page: {link.href}", hint
+
+
+def article_notes(site: Site, label: str) -> list[SiteError]:
+    """What parsing noticed in the published articles (foreign syntax, no text), as warnings."""
+    return [
+        ArticleWarning(f"{label}/{a.source}", note.line, note.message, note.hint)
+        for a in (*site.articles, *((site.home,) if site.home else ()))
+        for note in a.notes
+    ]
 
 
 def related_articles(

@@ -1,8 +1,9 @@
 """The site check: what ``python -m site_builder check`` reports and ``build --strict`` fails on.
 Pure but for reading an article's source again to place an image's line.
 
-Links to missing articles or anchors, images without alt text, articles without a description and
-titles used by two articles; each one ``SiteError`` at ``path:line``, all collected in one run.
+Links that lead to no page, file or anchor, images without alt text, articles without a description,
+titles used by two articles, and what parsing noticed (an article with no text, another generator's
+syntax); each one ``SiteError`` at ``path:line``, all collected in one run.
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from pathlib import Path
 
 from . import catalog, content
 from .errors import DuplicateTitle, MissingAltText, MissingDescription, SiteError
-from .model import Article, Site
+from .links import SiteMap
+from .model import LINK_PREFIX, Article, Site
 
 
-def find_problems(site: Site, content_dir: Path, label: str) -> list[SiteError]:
+def find_problems(site: Site, site_map: SiteMap, content_dir: Path, label: str) -> list[SiteError]:
     """The findings for an assembled site, in article order; ``label`` is how paths are shown."""
-    problems = catalog.check_links(site, label)
+    problems = [*catalog.check_links(site, site_map, label), *catalog.article_notes(site, label)]
     for article in site.articles:
         where = f"{label}/{article.source}"
         problems += missing_alt_text(article, where, content_dir)
@@ -101,4 +103,6 @@ class _ImageParser(HTMLParser):
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         if tag == "img":
             values = dict(attrs)
-            self.images.append((values.get("src") or "", values.get("alt") or ""))
+            # The markdown stage marked the address (links.py): the check shows it as the author wrote it.
+            src = (values.get("src") or "").removeprefix(LINK_PREFIX).removeprefix("~")
+            self.images.append((src, values.get("alt") or ""))

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .build import build, check_site
+from .build import build, check_site, skipped_files
 from .cache import cache_dir_for, load_cache, save_cache
 from .errors import BuildFailed, SiteError
 from .workers import default_workers
@@ -97,6 +97,7 @@ def _run_check(args: argparse.Namespace) -> int:
     except BuildFailed as failed:
         report(failed.errors)
         return EXIT_CONTENT
+    report(skipped_files(args.content), "note: ")
     report(findings)
     return EXIT_CONTENT if findings else EXIT_OK
 

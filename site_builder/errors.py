@@ -4,7 +4,10 @@
     ├── ConfigError         content/site.toml is missing a value, has a wrong type or an unknown key
     ├── FrontMatterError    an article's YAML front matter cannot be read or has a wrong type
     ├── DuplicateSlugError  two articles would be written to one URL
-    ├── LinkError           a link to a missing article or anchor (a warning unless --strict)
+    ├── LinkError           a link to a missing page, file or anchor (a warning unless --strict)
+    ├── ArticleWarning      an article with no text, or another generator's syntax (a warning unless --strict)
+    ├── OutputClash         two pages for one output path (a warning naming both, unless --strict)
+    ├── SkippedFile         a markdown file that is not built, and why (a note, never fatal)
     ├── MissingAltText      an image without alt text (a finding of the site check)
     ├── MissingDescription  an article without a description (a finding of the site check)
     ├── DuplicateTitle      two articles with one title (a finding of the site check)
@@ -53,6 +56,18 @@ class DuplicateSlugError(SiteError):
 
 
 class LinkError(SiteError):
+    pass
+
+
+class ArticleWarning(SiteError):
+    pass
+
+
+class OutputClash(SiteError):
+    pass
+
+
+class SkippedFile(SiteError):
     pass
 
 

@@ -6,10 +6,12 @@ import datetime as dt
 from xml.etree import ElementTree as ET
 from xml.sax.saxutils import escape
 
+from .links import valid_url
 from .model import OutputFile, Site
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
+PATHS = ("feed.xml", "sitemap.xml", "robots.txt")  # what render_feeds() writes: links may lead there
 
 
 def render_feeds(site: Site, page_paths: list[str]) -> list[OutputFile]:
@@ -34,7 +36,7 @@ def atom_feed(site: Site) -> OutputFile:
         _sub(ET.SubElement(feed, f"{{{ATOM}}}author"), "name", config.author)
     for article in newest:
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        url = config.base_url + article.url
+        url = config.base_url + valid_url(article.url)
         _sub(entry, "title", article.title)
         _sub(entry, "id", url)
         ET.SubElement(entry, f"{{{ATOM}}}link", href=url)
@@ -55,7 +57,7 @@ def sitemap(site: Site, page_paths: list[str]) -> OutputFile:
     changed = {a.url + "index.html": _changed(a) for a in site.articles if a.meta.date}
     entries = []
     for path in page_paths:
-        loc = escape(site.config.base_url + path.removesuffix("index.html"))
+        loc = escape(site.config.base_url + valid_url(path.removesuffix("index.html")))
         lastmod = f"<lastmod>{changed[path].isoformat()}</lastmod>" if path in changed else ""
         entries.append(f"  <url><loc>{loc}</loc>{lastmod}</url>\n")
     text = (

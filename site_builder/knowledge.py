@@ -53,8 +53,14 @@ def chat_index(site: Site, plans: Sequence[PagePlan]) -> OutputFile:
     return OutputFile(path=INDEX_PATH, data=_dumps(data).encode())
 
 
-def sections_json(sections: Sequence[Section], title: str) -> str:
-    """An article's sections as the export's JSON; the introduction is headed by the article's title."""
+def sections_json(sections: Sequence[Section], title: str, description: str = "") -> str:
+    """An article's sections as the export's JSON; the introduction is headed by the article's title.
+
+    An article with no text at all (its body was only shortcodes, say) still gets one section: its title
+    and description, so that the chat can name it rather than know nothing of it.
+    """
+    if not any(s.text.strip() for s in sections):
+        sections = [Section(heading=title, anchor="", level=1, text=description or title)]
     return _dumps(
         [
             {"heading": s.heading or title, "anchor": s.anchor, "level": s.level, "text": s.text}

@@ -1,24 +1,23 @@
 """CONVERT: an article body in markdown -> Document. The only user of Python-Markdown.
 
-Links to other articles written as relative ``.md`` paths are rewritten to ``folio:<source>#<fragment>``
-markers, resolved to real URLs when a page is rendered, so converting an article needs no other article.
+Links to other articles (``.md`` paths, root-relative URLs) are rewritten to ``folio:`` markers by links.py,
+resolved to real URLs when a page is rendered, so converting an article needs no other article.
 """
 
 from __future__ import annotations
 
 import html
-import posixpath
 import re
 from collections import Counter
 from typing import Any
-from urllib.parse import unquote, urlsplit
 from xml.etree.ElementTree import Element
 
 import markdown as md_lib
 from markdown.extensions import Extension
 from markdown.treeprocessors import Treeprocessor
 
-from .model import LINK_PREFIX, Document, Heading, Link, Section
+from . import links
+from .model import Document, Heading, Link, Section
 from .typography import smarten_tree
 
 _STASH = re.compile("\x02wzxhzdk:(\\d+)\x03")
@@ -26,6 +25,12 @@ _TAGS = re.compile(r"<[^>]+>")
 _WORD = re.compile(r"[^\W\d_]{4,}")
 _LEADING_H1 = re.compile(r"\A\s*#[ \t]+(.+?)[ \t#]*(?:\r?\n|\Z)")
 _HEADINGS = {"h2": 2, "h3": 3, "h4": 4}
+# What markdown may set on the elements it makes. Another generator's attribute lists (Hugo's
+# {anchor=false}, {filename="x"}) would otherwise become attributes that HTML does not have.
+_ATTRIBUTES = frozenset(
+    "id class style title lang dir role tabindex href src alt width height name target rel colspan rowspan "
+    "align start type value open datetime cite loading reversed hidden".split()
+)
 _STOP = frozenset(
     "that this with from have were which their there they them then than these those into about also been "
     "when what where while would could should other such more most some many much very only over after "
@@ -44,7 +49,27 @@ def convert(body: str, source: str, body_line: int = 1) -> Document:
     if not main:
         main, notes = notes, ""
     references = re.sub(r"<hr\s*/?>", "", notes).strip().removesuffix("</div>").strip()
-    return collector.finish(main.strip(), references)
+    main, found = links.collect(_label_code(main.strip()), source, collector.line_of)
+    references, cited = links.collect(_label_code(_unwrap_code(references)), source, collector.line_of)
+    return collector.finish(main, references, found + cited)
+
+
+# A note that ends in a code block gets its back links in a <p> around the block: invalid, so the block leaves it.
+_WRAPPED_CODE = re.compile(
+    r'<p>(<div class="highlight">.*?</div>)((?:&#160;)?(?:<a class="footnote-backref"[^>]*>[^<]*</a>)+)</p>',
+    re.S,
+)
+
+
+def _unwrap_code(text: str) -> str:
+    return _WRAPPED_CODE.sub(r"\1<p>\2</p>", text)
+
+
+def _label_code(text: str) -> str:
+    # A code block scrolls sideways when a line is long: it must take keyboard focus and have a name.
+    return text.replace(
+        '<div class="highlight">', '<div class="highlight" tabindex="0" role="group" aria-label="Code">'
+    )
 
 
 def split_title(body: str) -> tuple[str | None, str, int]:
@@ -65,7 +90,8 @@ def _markdown() -> md_lib.Markdown:
         _INSTANCE = md_lib.Markdown(
             extensions=[
                 "tables",
-                "fenced_code",
+                # superfences: a fence inside a list item or a definition is a code block too (as in MkDocs)
+                "pymdownx.superfences",
                 "footnotes",
                 "attr_list",
                 "def_list",
@@ -73,12 +99,12 @@ def _markdown() -> md_lib.Markdown:
                 "md_in_html",
                 "admonition",
                 "sane_lists",
-                "codehilite",
+                "pymdownx.highlight",
                 "toc",
                 _FolioExtension(),
             ],
             extension_configs={
-                "codehilite": {"css_class": "highlight", "guess_lang": False},
+                "pymdownx.highlight": {"css_class": "highlight", "guess_lang": False},
                 "toc": {
                     "permalink": "#",
                     "permalink_class": "anchor",
@@ -104,7 +130,6 @@ class _Collector(Treeprocessor):
     def start(self, source: str, body: str, body_line: int) -> None:
         self.source, self.body, self.body_line = source, body, body_line
         self.headings: list[Heading] = []
-        self.links: list[Link] = []
         self.ids: set[str] = set()
         self.sections: list[dict[str, Any]] = [{"heading": "", "anchor": "", "level": 1, "parts": []}]
         self.summary = ""
@@ -115,8 +140,12 @@ class _Collector(Treeprocessor):
         for el in root.iter():
             if el.get("id"):
                 self.ids.add(el.get("id", ""))
-            if el.tag == "a" and el.get("href"):
-                self._link(el)
+            if el.tag == "table":
+                el.set("tabindex", "0")  # a wide table scrolls (style.css): the keyboard must reach it
+            for name in [
+                n for n in el.attrib if n not in _ATTRIBUTES and not n.startswith(("data-", "aria-"))
+            ]:
+                del el.attrib[name]
         for child in root:
             if "footnote" in child.get("class", "").split():
                 continue
@@ -124,6 +153,7 @@ class _Collector(Treeprocessor):
             if level and child.get("id"):
                 title = self._heading_text(child)
                 self.headings.append(Heading(level=level, text=title, anchor=child.get("id", "")))
+                self._alias_anchor(child, title)
                 if level <= 3:
                     self.sections.append(
                         {"heading": title, "anchor": child.get("id"), "level": level, "parts": []}
@@ -135,7 +165,17 @@ class _Collector(Treeprocessor):
                 if not self.summary and child.tag == "p":
                     self.summary = " ".join(text.split())
 
-    def finish(self, html_text: str, references: str) -> Document:
+    def _alias_anchor(self, heading: Element, title: str) -> None:
+        # Hugo and GitHub name "People & Body" #people--body, Python-Markdown #people-body: links written for
+        # either find the heading, through an empty element that carries the other id.
+        other = github_anchor(title)
+        if other and other not in self.ids:
+            alias = Element("span", {"id": other})
+            alias.tail, heading.text = heading.text, None
+            heading.insert(0, alias)
+            self.ids.add(other)
+
+    def finish(self, html_text: str, references: str, found: tuple[Link, ...]) -> Document:
         sections = tuple(
             Section(heading=s["heading"], anchor=s["anchor"], level=s["level"], text="\n\n".join(s["parts"]))
             for s in self.sections
@@ -149,33 +189,18 @@ class _Collector(Treeprocessor):
             references_html=references,
             headings=tuple(self.headings),
             sections=sections,
-            links=tuple(self.links),
+            links=found,
             ids=frozenset(self.ids),
             words=len(words),
             summary=self.summary,
             keywords=keywords,
         )
 
-    def _link(self, el: Element) -> None:
-        href = el.get("href", "")
-        parts = urlsplit(href)
-        if parts.scheme or parts.netloc or href.startswith("/"):
-            return
-        if el.get("class", "") in ("anchor", "footnote-ref", "footnote-backref"):
-            return
-        path = unquote(parts.path)
-        if path and not path.endswith(".md"):
-            return
-        target = (
-            posixpath.normpath(posixpath.join(posixpath.dirname(self.source), path)) if path else self.source
-        )
-        self.links.append(Link(href=href, target=target, fragment=parts.fragment, line=self._line_of(href)))
-        if path:
-            el.set("href", f"{LINK_PREFIX}{target}" + (f"#{parts.fragment}" if parts.fragment else ""))
-
-    def _line_of(self, needle: str) -> int:
+    def line_of(self, needle: str) -> int:
         # The same link twice in one article: each occurrence gets its own line.
         at = self.body.find(needle, self.search_from.get(needle, 0))
+        if at < 0:  # used again through a reference definition: the line where it is written
+            at = self.body.find(needle)
         if at < 0:
             return self.body_line
         self.search_from[needle] = at + len(needle)
@@ -209,6 +234,16 @@ class _Collector(Treeprocessor):
             return html.unescape(_TAGS.sub("", raw))
 
         return _STASH.sub(swap, text)
+
+
+def github_anchor(title: str) -> str:
+    """A heading's id as Hugo (its default, "github") and GitHub make it: ``People & Body`` -> ``people--body``."""
+    kept = (
+        c.lower() if c.isalnum() else "-" if c in " -" else c
+        for c in title.strip()
+        if c.isalnum() or c in " -_"
+    )
+    return "".join(kept)
 
 
 def _text_of(el: Element):  # type: ignore[no-untyped-def]

@@ -9,8 +9,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+ARTICLE_RANK, ALIAS_RANK, GENERATED_RANK = 0, 1, 2  # who wins a clash over one output path (claims.py)
 # How the markdown stage marks a link to another article until a page resolves it to a URL.
 LINK_PREFIX = "folio:"
+
+
+def title_from_name(name: str) -> str:
+    """A file or folder name as a title: ``getting-started.md`` -> ``Getting started``."""
+    text = name.removesuffix(".md").replace("-", " ").replace("_", " ").strip()
+    return text[:1].upper() + text[1:] if text else name
 
 
 def slugify(text: str) -> str:
@@ -52,6 +59,9 @@ class FrontMatter:
     slug: str | None = None
     see_also: tuple[str, ...] = ()
     aliases: tuple[str, ...] = ()
+    weight: int | None = None  # order within its folder (Hugo's meaning): lower first, unset last
+    link_title: str = ""  # a short title for breadcrumbs and section lists (Hugo's linkTitle)
+    keywords: tuple[str, ...] = ()
     # Plain dicts, never mutated after parsing: articles cross process boundaries and the cache by pickle.
     extra: Mapping[str, Any] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
@@ -84,12 +94,29 @@ class Section:
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Link:
-    """A link in an article body to another article (``target`` is its source path) or an anchor."""
+    """An internal link in an article body, as written (``href``) and what it names.
+
+    ``kind`` is ``source`` (a ``.md`` file: ``target`` is its path below content/, ``fallback`` the same path
+    read from content/ itself), ``root`` (``/guides/setup/``), ``relative`` (``../setup/``, ``img/a.png``)
+    or ``anchor`` (``#history``, on the article itself).
+    """
 
     href: str
+    kind: str
     target: str
     fragment: str
     line: int
+    fallback: str = ""
+    image: bool = False  # an <img src>, not an <a href>
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Note:
+    """A warning about one article file, found while parsing it: reported, never fatal (unless --strict)."""
+
+    line: int | None
+    message: str
+    hint: str | None = None
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -117,11 +144,18 @@ class Article:
     doc: Document
     sections_json: str = "[]"  # the chat export's sections, serialised once per article text
     chat_words: str = ""  # its words for the chat service's site-wide index (chat_search.article_words)
+    folder_page: bool = False  # _index.md, index.md or README.md: the page of its folder
+    # What the build reports about this file but does not stop on (shortcodes shown as text, no text at all).
+    notes: tuple[Note, ...] = ()
 
     @property
     def url(self) -> str:
-        """The article's path below the site root, e.g. ``guides/writing/``."""
-        return f"{self.slug}/"
+        """The article's path below the site root, e.g. ``guides/writing/`` (``""`` for the home page)."""
+        return f"{self.slug}/" if self.slug else ""
+
+    @property
+    def short_title(self) -> str:
+        return self.meta.link_title or self.title
 
     @property
     def sort_date(self) -> dt.date:
@@ -136,6 +170,27 @@ class Site:
     tags: Mapping[str, tuple[Article, ...]]
     categories: Mapping[str, tuple[Article, ...]]
     related: Mapping[str, tuple[Article, ...]]
+    # Folders by URL (``guides/``; ``""`` is the root): their page, if any, and what they list.
+    folders: Mapping[str, Folder] = field(default_factory=dict)
+    home: Article | None = None  # content/_index.md (or index.md, README.md): the home page's text
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Entry:
+    """One line of a folder's list: an article or a sub-folder, as the list shows it."""
+
+    url: str
+    title: str
+    description: str
+    folder: bool
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Folder:
+    url: str
+    title: str
+    page: Article | None  # None: the build makes a list page for it
+    entries: tuple[Entry, ...]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -149,8 +204,15 @@ class OutputFile:
 
 @dataclass(frozen=True, slots=True)
 class PagePlan:
-    """A file to write: its path, a key that changes whenever its output could, and how to render it."""
+    """A file to write: its path, a key that changes whenever its output could, and how to render it.
+
+    ``rank`` says who wins when two plans claim one path (see claims.py); ``source`` and ``line`` name the
+    file that asked for it.
+    """
 
     path: str
     key: str
     render: Callable[[], OutputFile]
+    rank: int = GENERATED_RANK
+    source: str = ""
+    line: int | None = None

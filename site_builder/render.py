@@ -6,6 +6,7 @@ canonical and sharing URLs are absolute, from ``base_url``.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -20,13 +21,25 @@ from urllib.parse import quote
 import jinja2
 from markupsafe import Markup
 
+from . import links as site_links
 from .content import as_mapping
 from .errors import TemplateError
-from .model import LINK_PREFIX, Article, OutputFile, PagePlan, Site, slugify
+from .model import (
+    ALIAS_RANK,
+    ARTICLE_RANK,
+    LINK_PREFIX,
+    Article,
+    Folder,
+    OutputFile,
+    PagePlan,
+    Site,
+    slugify,
+)
+from .navigation import breadcrumbs, entries_view, shorten
 
 HOME_SIZE = 30  # the newest articles on the home page; the A-Z page lists them all
 THEME_TEMPLATES = Path(__file__).parent / "templates"
-_MARKER = re.compile(rf'href="{LINK_PREFIX}([^"#]*)(#[^"]*)?"')
+_MARKER = re.compile(rf'(href|src)="{LINK_PREFIX}([^"#?]*)([^"]*)"')
 
 
 def make_environment(override_dir: Path | None = None) -> jinja2.Environment:
@@ -56,17 +69,24 @@ class Urls:
         self.root = self.prefix or "./"
 
     def __call__(self, path: str) -> str:
-        return self.prefix + path if path else self.root
+        # A file or folder name may hold a space: the link must still be a valid URL.
+        return self.prefix + site_links.valid_url(path) if path else self.root
 
 
 class Renderer:
     """Plans and renders every HTML page of one site with one theme."""
 
     def __init__(
-        self, site: Site, env: jinja2.Environment, assets: Mapping[str, str], code_version: str = ""
+        self,
+        site: Site,
+        env: jinja2.Environment,
+        assets: Mapping[str, str],
+        code_version: str = "",
+        other_files: frozenset[str] = frozenset(),
     ) -> None:
         self.site, self.env, self.assets = site, env, assets
-        self.by_source = {a.source: a for a in site.articles}
+        self.other_files = other_files  # what links may lead to besides pages: static files, feeds
+        self._site_map: site_links.SiteMap | None = None
         # What a list shows of each article, digested once: a list's key then costs a join, not a deep repr.
         self._summary_keys = {
             a.slug: _digest(
@@ -79,34 +99,45 @@ class Renderer:
             repr(site.config),
             sorted(assets.items()),
             list(site.categories),
+            _top_folders(site),  # in every page's header
             _templates_source(env),
         )
 
     def plans(self) -> list[PagePlan]:
-        """Every HTML page: articles, alias redirects, home, A-Z, tags, categories, search and 404."""
+        """Every HTML page, articles first; two plans may claim one path (see claims.settle)."""
+        others = self._other_plans()
+        self._site_map = self._map([p.path for p in others])
+        return [*(self._article_plan(a) for a in self.site.articles), self._home_plan(), *others]
+
+    def site_map(self) -> site_links.SiteMap:
+        """What the site's links can lead to: every page, file and article anchor."""
+        if self._site_map is None:
+            self._site_map = self._map([p.path for p in self._other_plans()])
+        return self._site_map
+
+    def _map(self, other_pages: list[str]) -> site_links.SiteMap:
+        pages = [*(f"{a.url}index.html" for a in self.site.articles), "index.html", *other_pages]
+        return site_links.site_map(self.site, frozenset([*pages, *self.other_files]))
+
+    def _other_plans(self) -> list[PagePlan]:
+        """Alias redirects, folder lists, A-Z, tags, categories, search and 404: pages whose keys need no links."""
         site, plans = self.site, []
         for article in site.articles:
-            plans.append(self._article_plan(article))
-            for alias in article.meta.aliases:
-                path = alias.strip("/") + "/index.html"
+            for alias in dict.fromkeys(article.meta.aliases):
+                path = alias.strip("/") + "/index.html" if alias.strip("/") else "index.html"
                 plans.append(
                     PagePlan(
                         path,
                         self._key(path, article.slug, article.title),
                         partial(_redirect, site, self.env, alias, article),
+                        rank=ALIAS_RANK,
+                        source=article.source,
+                        line=article.meta.lines.get("aliases"),
                     )
                 )
-        plans.append(
-            self._list(
-                "index.html",
-                "list.html",
-                site.articles[:HOME_SIZE],
-                kind="home",
-                total=len(site.articles),
-                title=site.config.title,
-                description=site.config.description,
-            )
-        )
+        for folder in site.folders.values():
+            if folder.url and folder.page is None:
+                plans.append(self._folder_plan(folder))
         plans.append(
             self._list(
                 "articles/index.html",
@@ -147,11 +178,47 @@ class Renderer:
         )
         return plans
 
+    def _home_plan(self) -> PagePlan:
+        site, home = self.site, self.site.home
+        context: dict[str, Any] = {}
+        if home is not None:
+            urls = Urls("index.html", site.config.base_path)
+            context["intro"] = Markup(self._resolve(home, urls))  # in the key as it is: links resolved
+        return self._list(
+            "index.html",
+            "list.html",
+            site.articles[:HOME_SIZE],
+            kind="home",
+            total=len(site.articles),
+            title=home.title if home else site.config.title,
+            description=(home.meta.description if home else "") or site.config.description,
+            **context,
+        )
+
+    def _folder_plan(self, folder: Folder) -> PagePlan:
+        path = f"{folder.url}index.html"
+        urls = Urls(path, self.site.config.base_path)
+        entries = entries_view(folder, urls)
+        crumbs = breadcrumbs(self.site, folder.url, urls)
+        data = (repr(folder.entries), [c[0] for c in crumbs])
+        plan = self._plan(
+            path,
+            "section.html",
+            data,
+            kind="section",
+            title=folder.title,
+            description=f"The pages in {folder.title}.",
+            entries=entries,
+            breadcrumbs=crumbs,
+            urls=urls,
+        )
+        return dataclasses.replace(plan, source=folder.url)  # named after its folder when it clashes
+
     def render_article(self, article: Article) -> OutputFile:
-        """One article page."""
+        """One article page (a folder's page lists the folder after its text)."""
         path = f"{article.url}index.html"
         urls = Urls(path, self.site.config.base_path)
-        view = article_view(self.site, article, urls, self.by_source)
+        view = article_view(self.site, article, urls, self._resolve(article, urls))
         return _page(
             self.site,
             self.env,
@@ -168,13 +235,27 @@ class Renderer:
     def _article_plan(self, article: Article) -> PagePlan:
         # A plain string, not a repr of tuples: this runs for every article on every build.
         related = ",".join(self._summary_keys[a.slug] for a in self.site.related.get(article.slug, ()))
-        targets = ",".join(
-            t.slug if (t := self.by_source.get(link.target)) else "-" for link in article.doc.links
-        )
         path = f"{article.url}index.html"
-        text = f"{self.digest}|{path}|{article.digest}|{related}|{targets}"
+        # A folder's page shows its entries and every page its breadcrumbs: their titles are in the key too.
+        folder = self.site.folders.get(article.url)
+        around = f"{folder.entries if folder else ''}|{self._crumb_titles(article.url)}"
+        text = f"{self.digest}|{path}|{article.digest}|{related}|{self._targets(article)}|{around}"
         key = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
-        return PagePlan(path, key, partial(self.render_article, article))
+        return PagePlan(
+            path, key, partial(self.render_article, article), rank=ARTICLE_RANK, source=article.source
+        )
+
+    def _targets(self, article: Article) -> str:
+        resolved = site_links.resolved(article.doc.links, article.url, self.site_map())
+        return ",".join(f"{k}>{v}" for k, v in resolved.items())
+
+    def _crumb_titles(self, url: str) -> str:
+        folders = self.site.folders
+        return "/".join(folders[p].title for p in _ancestors(url) if p in folders)
+
+    def _resolve(self, article: Article, urls: Urls) -> str:
+        resolved = site_links.resolved(article.doc.links, article.url, self.site_map())
+        return resolve_links(article.doc.html, urls, resolved)
 
     def _list(
         self,
@@ -209,17 +290,15 @@ class Renderer:
         return _digest(self.digest, *parts)
 
 
-def article_view(
-    site: Site, article: Article, urls: Urls, by_source: Mapping[str, Article]
-) -> dict[str, Any]:
-    """Plain data for the article template."""
+def article_view(site: Site, article: Article, urls: Urls, body_html: str) -> dict[str, Any]:
+    """Plain data for the article template; ``body_html`` is the body with its links resolved."""
     meta, config = article.meta, site.config
-    canonical = config.base_url + article.url
+    canonical = config.base_url + site_links.valid_url(article.url)
     return {
         "slug": article.slug,
         "source": article.source,
         "title": article.title,
-        "description": meta.description or _shorten(article.doc.summary, 160),
+        "description": meta.description or shorten(article.doc.summary, 160),
         "date": meta.date,
         "updated": meta.updated if meta.updated and meta.updated != meta.date else None,
         "minutes": _minutes(article, site),
@@ -228,10 +307,12 @@ def article_view(
         "tags": [(t, urls(f"tags/{slugify(t)}/")) for t in meta.tags],
         "category": (meta.category, urls(f"categories/{slugify(meta.category)}/")) if meta.category else None,
         "toc": _toc(article),
-        "html": Markup(resolve_links(article.doc.html, urls, by_source)),
+        "html": Markup(body_html),
+        "breadcrumbs": breadcrumbs(site, article.url, urls),
+        "entries": entries_view(folder, urls) if (folder := site.folders.get(article.url)) else [],
         "references": Markup(article.doc.references_html),
         "see_also": [
-            (a.title, urls(a.url), a.meta.description or _shorten(a.doc.summary, 120))
+            (a.title, urls(a.url), a.meta.description or shorten(a.doc.summary, 120))
             for a in site.related.get(article.slug, ())
         ],
         "canonical": canonical,
@@ -243,13 +324,22 @@ def article_view(
     }
 
 
-def resolve_links(html: str, urls: Urls, by_source: Mapping[str, Article]) -> str:
-    """Replace the markdown stage's ``folio:`` link markers with links relative to this page."""
+def resolve_links(html: str, urls: Urls, resolved: Mapping[str, str | None]) -> str:
+    """Replace the markdown stage's ``folio:`` link markers with links relative to this page.
+
+    ``resolved`` maps each marker's target to the site path it leads to; one that leads nowhere is written
+    relative to the page all the same, so that it is as broken in the site as the check says it is.
+    """
+    by_marker = {site_links.valid_url(k): v for k, v in resolved.items()}
 
     def swap(match: re.Match[str]) -> str:
-        target = by_source.get(match.group(1))
-        href = urls(target.url) if target else match.group(1)
-        return f'href="{href}{match.group(2) or ""}"'
+        attr, marker, tail = match.groups()
+        path = by_marker.get(marker)
+        if path is not None:
+            href = urls(path)
+        else:  # as written when relative, else from the site root
+            href = marker[1:] if marker.startswith("~") else urls(marker.lstrip("/"))
+        return f'{attr}="{href}{tail}"'
 
     return _MARKER.sub(swap, html)
 
@@ -278,7 +368,7 @@ def _page(
     **context: Any,
 ) -> OutputFile:
     urls = urls or Urls(path, site.config.base_path, absolute)
-    page_url = site.config.base_url + path.removesuffix("index.html")
+    page_url = site.config.base_url + site_links.valid_url(path.removesuffix("index.html"))
     context.setdefault("description", site.config.description)
     if "articles" in context:
         context["articles"] = [_summary(a, urls, site) for a in context["articles"]]
@@ -325,7 +415,7 @@ def _summary(article: Article, urls: Urls, site: Site) -> dict[str, Any]:
     return {
         "title": article.title,
         "url": urls(article.url),
-        "description": article.meta.description or _shorten(article.doc.summary, 160),
+        "description": article.meta.description or shorten(article.doc.summary, 160),
         "date": article.meta.date,
         "minutes": _minutes(article, site),
         "category": article.meta.category,
@@ -341,7 +431,15 @@ def _asset_urls(assets: Mapping[str, str], urls: Urls) -> Callable[[str], str]:
 
 
 def _nav(site: Site, urls: Urls) -> list[tuple[str, str]]:
-    return [(name, urls(f"categories/{slugify(name)}/")) for name in site.categories]
+    return [(title, urls(url)) for title, url in _top_folders(site)] + [
+        (name, urls(f"categories/{slugify(name)}/")) for name in site.categories
+    ]
+
+
+def _top_folders(site: Site) -> list[tuple[str, str]]:
+    """The folders at the top of the site, in their order: the header links to them, as Hugo menus do."""
+    root = site.folders.get("")
+    return [(e.title, e.url) for e in root.entries if e.folder] if root else []
 
 
 def _toc(article: Article) -> list[dict[str, Any]]:
@@ -372,7 +470,7 @@ def _json_ld(article: Article, canonical: str, site_author: str) -> str:
         "@context": "https://schema.org",
         "@type": "Article",
         "headline": article.title,
-        "description": meta.description or _shorten(article.doc.summary, 160),
+        "description": meta.description or shorten(article.doc.summary, 160),
         "url": canonical,
         "datePublished": meta.date.isoformat() if meta.date else None,
         "dateModified": (meta.updated or meta.date).isoformat() if (meta.updated or meta.date) else None,
@@ -402,8 +500,13 @@ def _templates_source(env: jinja2.Environment) -> str:
     return _digest(*(loader.get_source(env, name)[0] for name in names))
 
 
+def _ancestors(url: str) -> list[str]:
+    parts = url.strip("/").split("/") if url else []
+    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+
+
 def _redirect(site: Site, env: jinja2.Environment, alias: str, article: Article) -> OutputFile:
-    path = alias.strip("/") + "/index.html"
+    path = alias.strip("/") + "/index.html" if alias.strip("/") else "index.html"
     urls = Urls(path, site.config.base_path)
     data = render_template(
         env,
@@ -413,9 +516,3 @@ def _redirect(site: Site, env: jinja2.Environment, alias: str, article: Article)
         canonical=site.config.base_url + article.url,
     )
     return OutputFile(path=path, data=data.encode("utf-8"))
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:.") + "…"

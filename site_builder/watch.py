@@ -197,7 +197,7 @@ def _content_kind(rel: Path) -> str | None:
         return "static"
     if rel.suffix == ".md" or not rel.suffix:  # no suffix: a folder of articles created, moved or removed
         return "content"
-    return None
+    return "static"  # a file beside the articles (an image of a page bundle) is copied as it is
 
 
 class _EventHandler(FileSystemEventHandler):

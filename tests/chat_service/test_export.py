@@ -37,7 +37,8 @@ def test_reads_what_the_builder_writes(tmp_path: Path):
 
     content = tmp_path / "content"
     (content / "guides").mkdir(parents=True)
-    (content / "index.md").write_text("# Welcome\n\nThe front page.\n\n## More\n\nText.")
+    # content/index.md would be the home page's text: an article slugged "index" gets the manifest's name
+    (content / "a.md").write_text("---\nslug: index\n---\n# Welcome\n\nThe front page.\n\n## More\n\nText.")
     (content / "guides" / "one.md").write_text("# One\n\nFirst guide.")
     build(content, tmp_path / "dist")
     export = load_export(tmp_path / "dist" / "chat" / "index.json")

@@ -41,5 +41,3 @@ def built(tmp_path: Path, site: Callable[..., Path]) -> Callable[..., tuple[Path
         return out, build(content, out, **options)  # type: ignore[arg-type]
 
     return run
-
-

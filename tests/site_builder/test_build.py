@@ -18,13 +18,33 @@ def test_article_page_has_everything_a_reader_expects(built) -> None:
     assert doc.findtext(".//h1") == "Celebration"
     assert doc.xpath("//meta[@name='description']/@content") == ["Why people celebrate."]
     assert doc.xpath("string(//p[@class='byline'])").split() == [
-        "By", "Ada", "Marsh", "14", "March", "2026", "Updated", "2", "October", "2026", "1", "min", "read",
-        "Ask", "about", "this", "article",
+        "By",
+        "Ada",
+        "Marsh",
+        "14",
+        "March",
+        "2026",
+        "Updated",
+        "2",
+        "October",
+        "2026",
+        "1",
+        "min",
+        "read",
+        "Ask",
+        "about",
+        "this",
+        "article",
     ]
     assert doc.xpath("//a[@class='ask-link']/@href") == ["#ask"]
     assert doc.xpath("//ul[@class='tags']//a/@href") == ["../tags/culture/", "../tags/festivals/"]
     assert doc.xpath("//p[@class='kicker']/a/@href") == ["../categories/culture/"]
-    assert doc.xpath("//nav[@class='toc']//a/@href") == ["#history", "#ancient-times", "#types", "#references"]
+    assert doc.xpath("//nav[@class='toc']//a/@href") == [
+        "#history",
+        "#ancient-times",
+        "#types",
+        "#references",
+    ]
     assert doc.xpath("//h2[@id='history']/a[@class='anchor']/@href") == ["#history"]
     assert "A book, 2001." in doc.xpath("string(//section[@class='references'])")
     assert doc.xpath("//section[@class='see-also']//a/@href") == ["../light/"]
@@ -50,7 +70,7 @@ def test_share_correction_helpful_and_chat_mount(built, site) -> None:
     correction = "https://git.example.org/edit/a%20b.md?title=A%20%26%20B"
     assert doc.xpath("//section[@class='correction']//a/@href") == [correction]
     assert doc.xpath("//section[@class='helpful']//a/@href") == [correction]
-    assert doc.xpath("//button[@data-copy-link]/@data-copy-link") == ["https://example.org/a b/"]
+    assert doc.xpath("//button[@data-copy-link]/@data-copy-link") == ["https://example.org/a%20b/"]
     assert "Email" in doc.xpath("//p[@class='share-links']/a/text()")
     [mount] = doc.xpath("//aside[@class='chat']")
     assert mount.get("data-chat-endpoint") == "https://chat.example.org/chat"
@@ -66,7 +86,10 @@ def test_no_chat_endpoint_means_no_panel(built, site) -> None:
 
 
 def test_site_without_any_front_matter_builds(tmp_path: Path, site) -> None:
-    content = site({"history-of-type.md": "# History of Type\n\nMovable type.\n", "notes_2.md": "Just text.\n"}, toml=None)
+    content = site(
+        {"history-of-type.md": "# History of Type\n\nMovable type.\n", "notes_2.md": "Just text.\n"},
+        toml=None,
+    )
     result = build(content, tmp_path / "dist")
     assert result.articles == 2
     doc = page(tmp_path / "dist", "history-of-type/index.html")
@@ -81,10 +104,14 @@ def test_home_tags_categories_az_and_404(built) -> None:
     assert home.xpath("//ol[@class='cards']//h2/a/text()") == ["Festivals of light", "Celebration"]
     assert "1 min read" in home.xpath("string(//ol[@class='cards'])")
     assert page(out, "tags/festivals/index.html").xpath("//ol[@class='cards']//h2/a/@href") == [
-        "../../light/", "../../celebration/",
+        "../../light/",
+        "../../celebration/",
     ]
     assert page(out, "categories/culture/index.html").findtext(".//h1") == "Culture"
-    assert page(out, "articles/index.html").xpath("//ul[@class='az']//a/text()") == ["Celebration", "Festivals of light"]
+    assert page(out, "articles/index.html").xpath("//ul[@class='az']//a/text()") == [
+        "Celebration",
+        "Festivals of light",
+    ]
     not_found = page(out, "404.html")
     assert not_found.xpath("//link[@rel='stylesheet']/@href")[0].startswith("/docs/assets/style.")
 
@@ -92,7 +119,9 @@ def test_home_tags_categories_az_and_404(built) -> None:
 def test_assets_are_fingerprinted_and_small(built) -> None:
     out, _ = built({"a.md": "Text."})
     names = sorted(p.name for p in (out / "assets").iterdir())
-    assert {"chat.js", "chat.css", "site.js", "style.css"} <= {f"{n.split('.')[0]}.{n.split('.')[-1]}" for n in names}
+    assert {"chat.js", "chat.css", "site.js", "style.css"} <= {
+        f"{n.split('.')[0]}.{n.split('.')[-1]}" for n in names
+    }
     assert all(len(n.split(".")[1]) == 10 for n in names)
     # Minified, all together: the theme (~13 kB) and the chat panel with docking and passages (~25 kB).
     assert sum((out / "assets" / n).stat().st_size for n in names) < 42_000
@@ -106,22 +135,39 @@ def test_drafts_are_left_out_unless_asked(tmp_path: Path, site) -> None:
 
 
 def test_chat_export_has_a_manifest_and_one_file_per_article(built) -> None:
-    out, _ = built({"celebration.md": ARTICLE, "light.md": LIGHT, "guides/index.md": "# Guides\n\nAll of them."})
+    out, _ = built(
+        {"celebration.md": ARTICLE, "light.md": LIGHT, "guides/index.md": "# Guides\n\nAll of them."}
+    )
     assert not (out / "chat-export.json").exists()
     manifest = json.loads((out / "chat" / "index.json").read_text())
     assert (manifest["format"], manifest["version"]) == ("folio-chat-export", 2)
-    assert manifest["site"] == {"title": "Test Site", "base_url": "https://example.org/docs/", "language": "en"}
+    assert manifest["site"] == {
+        "title": "Test Site",
+        "base_url": "https://example.org/docs/",
+        "language": "en",
+    }
     entries = {a["slug"]: a for a in manifest["articles"]}
-    assert sorted(entries) == ["celebration", "guides/index", "light"]
+    assert sorted(entries) == ["celebration", "guides", "light"]  # guides/index.md is the page of guides/
     entry = entries["celebration"]
-    assert (entry["title"], entry["path"], entry["file"]) == ("Celebration", "/docs/celebration/", "celebration.json")
-    assert entries["guides/index"]["file"] == "guides/index.json"
+    assert (entry["title"], entry["path"], entry["file"]) == (
+        "Celebration",
+        "/docs/celebration/",
+        "celebration.json",
+    )
+    assert (entries["guides"]["file"], entries["guides"]["path"]) == ("guides.json", "/docs/guides/")
     article = json.loads((out / "chat" / "celebration.json").read_text())
     assert (article["format"], article["version"]) == ("folio-chat-article", 2)
-    assert (article["slug"], article["path"], article["digest"]) == ("celebration", "/docs/celebration/", entry["digest"])
+    assert (article["slug"], article["path"], article["digest"]) == (
+        "celebration",
+        "/docs/celebration/",
+        entry["digest"],
+    )
     assert article["description"] == "Why people celebrate."
     assert [(s["heading"], s["anchor"], s["level"]) for s in article["sections"]] == [
-        ("Celebration", "", 1), ("History", "history", 2), ("Ancient times", "ancient-times", 3), ("Types", "types", 2),
+        ("Celebration", "", 1),
+        ("History", "history", 2),
+        ("Ancient times", "ancient-times", 3),
+        ("Types", "types", 2),
     ]
     assert article["sections"][0]["text"] == "Intro paragraph about celebrations."
     assert "<" not in json.dumps(article["sections"])
@@ -129,7 +175,8 @@ def test_chat_export_has_a_manifest_and_one_file_per_article(built) -> None:
 
 
 def test_an_article_named_index_does_not_take_the_manifests_place(built) -> None:
-    out, _ = built({"index.md": "# Welcome\n\nThe front page.", "light.md": LIGHT})
+    # content/index.md is the home page's text (not in the export); an article can still be slugged index
+    out, _ = built({"a.md": "---\nslug: index\n---\n# Welcome\n\nThe front page.", "light.md": LIGHT})
     manifest = json.loads((out / "chat" / "index.json").read_text())
     [entry] = [a for a in manifest["articles"] if a["slug"] == "index"]
     assert entry["file"] == "_index.json"
@@ -137,7 +184,9 @@ def test_an_article_named_index_does_not_take_the_manifests_place(built) -> None
 
 
 def test_static_files_are_copied_and_custom_templates_override(tmp_path: Path, site) -> None:
-    content = site({"a.md": "Text.", "static/img/logo.svg": "<svg/>", "templates/404.html": "custom {{ site.title }}"})
+    content = site(
+        {"a.md": "Text.", "static/img/logo.svg": "<svg/>", "templates/404.html": "custom {{ site.title }}"}
+    )
     build(content, tmp_path / "dist")
     assert (tmp_path / "dist" / "img" / "logo.svg").read_text() == "<svg/>"
     assert (tmp_path / "dist" / "404.html").read_text() == "custom Test Site"
@@ -150,13 +199,15 @@ def test_aliases_redirect_to_the_article(built) -> None:
 
 
 def test_all_content_errors_are_reported_together(tmp_path: Path, site) -> None:
-    content = site({
-        "a.md": "---\ndate: yesterday\n---\nx",
-        "b.md": "---\ntitle: ok\ndraft: 3\n---\nx",
-        "c.md": "fine",
-        "sub/c.md": "---\nslug: x\n---\n",
-        "x.md": "fine",
-    })
+    content = site(
+        {
+            "a.md": "---\ndate: yesterday\n---\nx",
+            "b.md": "---\ntitle: ok\ndraft: 3\n---\nx",
+            "c.md": "fine",
+            "sub/c.md": "---\nslug: x\n---\n",
+            "x.md": "fine",
+        }
+    )
     with pytest.raises(BuildFailed) as caught:
         build(content, tmp_path / "dist")
     assert [str(e).split("\n")[0] for e in caught.value.errors] == [
@@ -209,7 +260,10 @@ def test_failed_build_leaves_the_previous_output_untouched(tmp_path: Path, site)
 
 
 def test_home_shows_the_newest_and_links_to_all(tmp_path: Path, site) -> None:
-    files = {f"a{i:02d}.md": f"---\ntitle: Article {i:02d}\ndate: 2026-01-{i % 28 + 1:02d}\n---\nText." for i in range(35)}
+    files = {
+        f"a{i:02d}.md": f"---\ntitle: Article {i:02d}\ndate: 2026-01-{i % 28 + 1:02d}\n---\nText."
+        for i in range(35)
+    }
     build(site(files), tmp_path / "dist")
     home = page(tmp_path / "dist", "index.html")
     assert len(home.xpath("//ol[@class='cards']/li")) == 30

@@ -56,8 +56,12 @@ def test_each_planted_problem_is_found_at_its_line(site) -> None:
     assert findings(content) == [
         "C/a.md:7: link to a missing article: nowhere.md",
         "C/a.md:9: link to a missing anchor: b.md#nope",
+        "C/a.md:11: image not found: pics/one.png",
         "C/a.md:11: image without alt text: pics/one.png",
+        "C/a.md:13: image not found: pics/two.png",
+        "C/a.md:15: image not found: pics/two.png",
         "C/a.md:15: image without alt text: pics/two.png",
+        "C/a.md:17: image not found: raw.png",
         "C/a.md:17: image without alt text: raw.png",
         "C/b.md:2: article has no description",
         "C/b.md:2: the title “ALPHA” is also used by C/a.md",
@@ -98,7 +102,7 @@ def test_cli_prints_one_line_per_finding_and_exits_1(site, capsys) -> None:
     content = site({"a.md": PROBLEMS, "b.md": DUPLICATE})
     assert main(["check", "--content", str(content)]) == 1
     lines = [line for line in capsys.readouterr().err.splitlines() if not line.startswith("  hint:")]
-    assert len(lines) == 7
+    assert len(lines) == 11
     assert lines[0] == f"{content.as_posix()}/a.md:7: link to a missing article: nowhere.md"
 
 

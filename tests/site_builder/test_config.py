@@ -23,7 +23,10 @@ def test_unknown_key_suggests_the_close_one(tmp_path: Path) -> None:
     with pytest.raises(BuildFailed) as caught:
         load_config(tmp_path)
     [error] = caught.value.errors
-    assert str(error) == f"{tmp_path}/site.toml:2: unknown key 'chat_endpont'\n  hint: did you mean 'chat_endpoint'?"
+    assert (
+        str(error)
+        == f"{tmp_path}/site.toml:2: unknown key 'chat_endpont'\n  hint: did you mean 'chat_endpoint'?"
+    )
 
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
@@ -31,7 +34,10 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     with pytest.raises(BuildFailed) as caught:
         load_config(tmp_path)
     messages = [e.message for e in caught.value.errors]
-    assert messages == ["'title' must be a string, got 3", "'base_url' must be an http(s) URL, got 'example.org'"]
+    assert messages == [
+        "'title' must be a string, got 3",
+        "'base_url' must be an http(s) URL, got 'example.org'",
+    ]
     assert [e.line for e in caught.value.errors] == [1, 2]
 
 

@@ -34,11 +34,17 @@ def test_no_front_matter_keeps_the_whole_text_as_body() -> None:
 @pytest.mark.parametrize(
     ("yaml", "message"),
     [
-        ('title: T\ndate: "yesterday"', "content/foo.md:3: 'date' must be a date like 2026-11-24, got \"yesterday\""),
+        (
+            'title: T\ndate: "yesterday"',
+            "content/foo.md:3: 'date' must be a date like 2026-11-24, got \"yesterday\"",
+        ),
         ("title: T\ndraft: maybe", "content/foo.md:3: 'draft' must be true or false, got \"maybe\""),
         ("tags: {a: 1}", "content/foo.md:2: 'tags' must be a list of strings, got {'a': 1}"),
         ("title: [a, b]", "content/foo.md:2: 'title' must be a string, got ['a', 'b']"),
-        ("slug: has space", "content/foo.md:2: 'slug' must be letters, digits, '-', '_' or '.', got \"has space\""),
+        (
+            "slug: has space",
+            "content/foo.md:2: 'slug' must be letters, digits, '-', '_' or '.', got \"has space\"",
+        ),
         ("- just\n- a list", "content/foo.md:2: front matter must be a mapping of 'key: value' lines"),
     ],
 )

@@ -207,6 +207,18 @@ def test_created_deleted_and_renamed_articles(start_site) -> None:
     assert site.page("delta/").findtext(".//h1") == "Alpha"
 
 
+def test_a_folder_page_written_while_watching_replaces_the_generated_list(start_site) -> None:
+    site = start_site({**FILES, "guides/one.md": "# One\n\nFirst.\n"})
+    events = site.events()
+    assert site.page("guides/").findtext(".//h1") == "Guides"  # generated
+    site.write("guides/_index.md", '+++\ntitle = "All the guides"\n+++\nRead them.\n')
+    reload = events.until("reload", has_page("guides/index.html"))
+    assert "guides/one/index.html" in reload["pages"]  # its breadcrumbs name the folder anew
+    guides = site.page("guides/")
+    assert guides.findtext(".//h1") == "All the guides"
+    assert [a.text for a in guides.xpath("//section[@class='entries']//a")] == ["One"]
+
+
 def test_broken_front_matter_shows_the_error_until_fixed(start_site) -> None:
     site = start_site()
     events = site.events()
@@ -321,7 +333,7 @@ def _free_port() -> int:
         ("content/site.toml", "config"),
         ("content/templates/base.html", "template"),
         ("content/static/img/x.png", "static"),
-        ("content/notes.txt", None),
+        ("content/notes.txt", "static"),  # copied beside the articles
         ("content/.a.md.swp", None),
         ("content/a.md~", None),
         ("content/4913", None),
