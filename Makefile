@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
+CHAT_WORKERS ?= 1
 
 .PHONY: build test check lint chat watch dev bench bench-quick clean eval
 
@@ -30,7 +31,7 @@ lint: $(VENV)/.installed-dev
 check: lint test
 
 chat: $(VENV)/.installed
-	$(BIN)/python -m chat_service --host $(HOST) --port 8001
+	$(BIN)/python -m chat_service --host $(HOST) --port 8001 --workers $(CHAT_WORKERS)
 
 watch: $(VENV)/.installed
 	$(BIN)/python -m site_builder watch --host $(HOST)
@@ -48,11 +49,13 @@ dev: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/chat_bench.py
+	$(BIN)/python bench/export_bench.py
 	$(BIN)/python bench/elsewhere_bench.py
 
 bench-quick: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py --quick
 	$(BIN)/python bench/chat_bench.py --quick
+	$(BIN)/python bench/export_bench.py --quick
 	$(BIN)/python bench/elsewhere_bench.py --articles 500
 
 clean:

@@ -15,7 +15,7 @@ import math
 import threading
 import zlib
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from chat_service.ranking import ArticleIndex, rank
@@ -107,11 +107,17 @@ def find_elsewhere(
     site: SiteIndex, get: Callable[[str], ArticleIndex | None], question: str, current: str
 ) -> list[dict[str, str]]:
     """Up to three sections of other articles that cover the question: `{"title", "url", "heading"}`."""
+    candidates = site.candidates(question, exclude=current)
+    return rank_elsewhere({slug: get(slug) for slug in candidates}, question)
+
+
+def rank_elsewhere(candidates: Mapping[str, ArticleIndex | None], question: str) -> list[dict[str, str]]:
+    """Of the candidate articles (slug -> prepared article, None when unavailable), up to three sections that
+    cover the question, best first."""
     found = []
-    for slug in site.candidates(question, exclude=current):
-        index = get(slug)
+    for index in candidates.values():
         if index is None:
-            continue  # listed by an older index than the export being served
+            continue  # listed by an older index than the export being served, or unreadable now
         ranking = rank(index, [question])
         if ranking.scored and is_covered(ranking) and ranking.evidence >= ELSEWHERE_EVIDENCE:
             article = index.article
