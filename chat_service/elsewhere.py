@@ -30,7 +30,7 @@ MAX_ELSEWHERE, CANDIDATES, SHARDS_KEPT = 3, 6, 16
 # Chosen by reading the suggestions for all the evaluation set's off-article questions.
 ELSEWHERE_EVIDENCE = 0.41
 
-Shard = dict[str, list[list[int]]]  # term -> [[article number, weight], ...]
+Shard = dict[str, list[int]]  # term -> [article number, weight, article number, weight, ...]
 
 
 class SiteIndex:
@@ -62,8 +62,9 @@ class SiteIndex:
             scores: dict[int, float] = {}
             for term in dict.fromkeys(self._words.terms(question)):
                 postings = self._shard(count, term).get(term, [])
-                idf = math.log(1 + (len(slugs) - len(postings) + 0.5) / (len(postings) + 0.5))
-                for number, weight in postings:
+                df = len(postings) // 2
+                idf = math.log(1 + (len(slugs) - df + 0.5) / (df + 0.5))
+                for number, weight in zip(postings[0::2], postings[1::2], strict=True):
                     scores[number] = scores.get(number, 0.0) + idf * weight / (weight + 1.0)
         ranked = sorted(scores, key=lambda number: (-scores[number], number))
         return [slugs[number] for number in ranked if slugs[number] != exclude][:limit]

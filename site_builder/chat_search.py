@@ -67,21 +67,23 @@ def shard_of(term: str, shards: int) -> int:
     return zlib.crc32(term.encode()) % shards
 
 
-def _postings(site: Site) -> dict[str, list[list[int]]]:
-    """term -> [[article number, weight], ...] in article order; every distinct word is stemmed once."""
+def _postings(site: Site) -> dict[str, list[int]]:
+    """term -> [article number, weight, article number, weight, ...] in article order (flat: one list per
+    term, not one per posting, which keeps the merge and the service's memory small); each distinct word of
+    the site is stemmed once."""
     split = [article.chat_words.split(" ") if article.chat_words else [] for article in site.articles]
     vocabulary = list(set().union(*(parts[0::2] for parts in split)))
     stems = dict(zip(vocabulary, _stem(vocabulary, site.config.language), strict=True))
-    postings: dict[str, list[list[int]]] = {}
+    postings: dict[str, list[int]] = {}
     for number, parts in enumerate(split):
         for word, weight in zip(parts[0::2], map(int, parts[1::2]), strict=True):
             entry = postings.get(stems[word])
             if entry is None:
-                postings[stems[word]] = [[number, weight]]
-            elif entry[-1][0] == number:  # two words of this article with one stem ("install", "installs")
-                entry[-1][1] += weight
+                postings[stems[word]] = [number, weight]
+            elif entry[-2] == number:  # two words of this article with one stem ("install", "installs")
+                entry[-1] += weight
             else:
-                entry.append([number, weight])
+                entry += (number, weight)
     return postings
 
 
@@ -89,12 +91,12 @@ def chat_search_files(site: Site) -> list[OutputFile]:
     """``chat/_search/index.json`` (the shard count and the articles, numbered) and one file per shard."""
     count = len(site.articles)
     common = count * COMMON_SHARE if count >= COMMON_MIN_ARTICLES else float("inf")
-    postings = {term: entry for term, entry in _postings(site).items() if len(entry) <= common}
-    total = sum(len(entry) for entry in postings.values())
+    postings = {term: entry for term, entry in _postings(site).items() if len(entry) // 2 <= common}
+    total = sum(len(entry) // 2 for entry in postings.values())
     shards = 1
     while shards < 1024 and total / shards > POSTINGS_PER_SHARD:
         shards *= 2
-    parts: list[dict[str, list[list[int]]]] = [{} for _ in range(shards)]
+    parts: list[dict[str, list[int]]] = [{} for _ in range(shards)]
     for term in sorted(postings):
         parts[shard_of(term, shards)][term] = postings[term]
     head = {

@@ -45,10 +45,10 @@ def test_every_term_is_in_the_shard_its_hash_names(built):
         for word in shard:
             assert zlib.crc32(word.encode()) % head["shards"] == n
     merged = {word: postings for shard in files for word, postings in shard.items()}
-    assert merged["docker"] == [[install, 2 + 1]]  # the heading counts 2, each use in the text 1
+    assert merged["docker"] == [install, 2 + 1]  # the heading counts 2, each use in the text 1
     # Terms are Snowball stems: the title's "Installing" counts 3, the description's "Install" 2.
-    assert merged["instal"] == [[install, 3 + 2]]
-    assert merged["authent"] == [[config, 2 + 1]]
+    assert merged["instal"] == [install, 3 + 2]
+    assert merged["authent"] == [config, 2 + 1]
     assert head["stemmer"] == "en"
     assert "a" not in merged  # one-letter words tell nothing
 
