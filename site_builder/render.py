@@ -431,8 +431,13 @@ def _asset_urls(assets: Mapping[str, str], urls: Urls) -> Callable[[str], str]:
 
 
 def _nav(site: Site, urls: Urls) -> list[tuple[str, str]]:
-    return [(title, urls(url)) for title, url in _top_folders(site)] + [
-        (name, urls(f"categories/{slugify(name)}/")) for name in site.categories
+    folders = _top_folders(site)
+    # A category named like a top folder ("Guides" for guides/) would put one word in the header twice.
+    taken = {title.casefold() for title, _ in folders}
+    return [(title, urls(url)) for title, url in folders] + [
+        (name, urls(f"categories/{slugify(name)}/"))
+        for name in site.categories
+        if name.casefold() not in taken
     ]
 
 

@@ -278,3 +278,14 @@ def test_tags_that_differ_in_case_share_one_page(tmp_path: Path, site) -> None:
     doc = page(tmp_path / "dist", "tags/festivals/index.html")
     assert doc.findtext(".//h1") == "Tagged \u201cFestivals\u201d"
     assert len(doc.xpath("//ol[@class='cards']/li")) == 2
+
+
+def test_a_category_named_like_a_top_folder_is_in_the_header_once(built) -> None:
+    guide = "---\ntitle: Writing\ncategory: Guides\n---\nText.\n"
+    out, _ = built({"guides/writing.md": guide, "light.md": LIGHT})
+    nav = page(out, "index.html").xpath("//nav[@aria-label='Sections']//a")
+    assert [(a.text, a.get("href")) for a in nav] == [
+        ("Guides", "guides/"),
+        ("Culture", "categories/culture/"),
+        ("A–Z", "articles/"),
+    ]
