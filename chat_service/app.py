@@ -7,6 +7,8 @@ with a JSON error body `{"error": {"code", "message"}}`. Once the stream has sta
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import logging
 import os
 import time
@@ -25,7 +27,7 @@ from starlette.routing import Route
 
 from chat_service import limits
 from chat_service.config import Settings
-from chat_service.elsewhere import SiteIndex, rank_elsewhere
+from chat_service.elsewhere import FOLDER, SiteIndex, rank_elsewhere
 from chat_service.errors import ExportError, RequestRejected
 from chat_service.export import ExportStore, Manifest
 from chat_service.llm import Finish, ModelClient
@@ -87,12 +89,28 @@ class ChatState:
 
     def use_site_index(self) -> None:
         """Read the site-wide index (for `elsewhere`) afresh: the manifest is new, so may the index be."""
-        if self.store.source.remote:
+        language = self.store.manifest.language
+        if not self.store.source.remote:
+            if self.site_index is None:
+                self.site_index = SiteIndex(self.settings.index_path, language)
+            else:
+                self.site_index.reset(language)
             return
-        if self.site_index is None:
-            self.site_index = SiteIndex(self.settings.index_path, self.store.manifest.language)
-        else:
-            self.site_index.reset(self.store.manifest.language)
+        # From the static host, fetched with the export's own client from the index's worker thread; the
+        # articles' digests name this version of the index, so no cache between here and the host serves an old one.
+        version = hashlib.sha1(
+            "".join(entry.digest for entry in self.store.manifest.entries.values()).encode(),
+            usedforsecurity=False,
+        ).hexdigest()
+        self.site_index = SiteIndex(
+            self.settings.index, language, read=functools.partial(self._fetch_index_file, version)
+        )
+
+    def _fetch_index_file(self, version: str, name: str) -> bytes:
+        try:
+            return anyio.from_thread.run(self.store.source.article, f"{FOLDER}/{name}", version)
+        except ExportError as error:
+            raise OSError(error.message) from None
 
     async def elsewhere(self, question: str, current: str) -> list[dict[str, str]]:
         """Sections of other articles that cover a question the current one does not."""
@@ -111,7 +129,8 @@ class ChatState:
     async def _refresh_quietly(self) -> None:
         # In the lifespan's task group, where an exception would stop the service: a bug here is logged.
         try:
-            await self.store.refresh()
+            if await self.store.refresh():
+                self.use_site_index()
         except Exception:
             log.exception("checking the chat export for changes failed")
 

@@ -36,8 +36,22 @@ Shard = dict[str, list[int]]  # term -> [article number, weight, article number,
 class SiteIndex:
     """The site-wide word index beside a chat manifest, loaded shard by shard on demand. Thread-safe."""
 
-    def __init__(self, manifest: Path, language: str, *, shards_kept: int = SHARDS_KEPT) -> None:
-        self.folder = manifest.parent / FOLDER
+    def __init__(
+        self,
+        manifest: Path | str,
+        language: str,
+        *,
+        shards_kept: int = SHARDS_KEPT,
+        read: Callable[[str], bytes] | None = None,
+    ) -> None:
+        """`read(name)` gives a file of the index folder (`index.json`, `0.json`, ...) or raises OSError;
+        by default it reads the folder beside the manifest at the path `manifest`."""
+        self.folder = (
+            f"{manifest.rsplit('/', 1)[0]}/{FOLDER}"
+            if isinstance(manifest, str)
+            else manifest.parent / FOLDER
+        )
+        self._read = read or (lambda name: (Path(self.folder) / name).read_bytes())
         self._words = analyzer(language)
         self._kept = shards_kept
         self._lock = threading.Lock()
@@ -72,7 +86,7 @@ class SiteIndex:
     def _load_head(self) -> tuple[int, tuple[str, ...]] | None:
         if self._head is None and not self._failed:
             try:
-                data = json.loads((self.folder / "index.json").read_bytes())
+                data = json.loads(self._read("index.json"))
                 if data.get("format") != FORMAT or data.get("version") != VERSION:
                     raise ValueError(f"not a {FORMAT} version {VERSION} index")
                 if data.get("stemmer") != self._words.algorithm:
@@ -96,7 +110,7 @@ class SiteIndex:
 
     def _read_shard(self, number: int) -> Shard:
         try:
-            data = json.loads((self.folder / f"{number}.json").read_bytes())
+            data = json.loads(self._read(f"{number}.json"))
         except (OSError, ValueError) as error:
             log.warning("cannot read shard %d of the site-wide index: %s", number, error)
             return {}

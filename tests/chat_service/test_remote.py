@@ -1,5 +1,6 @@
 """CHAT_INDEX as the URL of index.json on a real static host on 127.0.0.1 (see static_host.py)."""
 
+import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -7,8 +8,10 @@ import httpx
 import pytest
 
 from chat_service.__main__ import main
+from site_builder.build import build
 from tests.chat_service.static_host import StaticHost
 from tests.chat_service.support import question, read_stream, sample_export, wait_until, write_export
+from tests.chat_service.test_elsewhere import ARTICLES
 
 
 @pytest.fixture
@@ -115,3 +118,21 @@ def test_a_missing_manifest_at_the_url_stops_start_up(monkeypatch, host: StaticH
     monkeypatch.setenv("CHAT_INDEX", host.origin + "/nope/index.json")
     assert main([]) == 2
     assert "cannot fetch the chat export: the host answered 404 Not Found" in capsys.readouterr().err
+
+
+def test_elsewhere_reads_the_site_wide_index_from_the_host(start_chat, tmp_path: Path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "site.toml").write_text('title = "Lumen docs"\nbase_url = "https://example.org/docs/"\n')
+    for name, text in ARTICLES.items():
+        (content / name).write_text(textwrap.dedent(text))
+    build(content, tmp_path / "dist", search=False)
+    with StaticHost(tmp_path / "dist") as host:
+        url = host.origin + "/chat/index.json"
+        with httpx.Client(base_url=start_chat(CHAT_INDEX=url), timeout=10, trust_env=False) as client:
+            body = question("How do I turn on two-factor authentication?", article="install")
+            meta = read_stream(client, body)[1][0][1]
+        fetched = {path.split("?")[0] for path, _, _ in host.requests}
+    assert meta["covered"] is False
+    assert [item["url"] for item in meta["elsewhere"]] == ["/docs/configuration/#authentication"]
+    assert "/chat/_search/index.json" in fetched
