@@ -3,11 +3,12 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 HOST   ?= 127.0.0.1
+CHAT_WORKERS ?= 1
 # The Nu Html Checker (vnu.jar, run with Java) from the npm registry's vnu-jar package, for the HTML tests.
 VNU_VERSION := 26.9.27
 VNU_JAR     := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
-.PHONY: build test check lint chat watch dev bench bench-quick clean vnu
+.PHONY: build test check lint chat watch dev bench bench-quick clean eval vnu
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,7 +42,7 @@ lint: $(VENV)/.installed-dev
 check: lint test
 
 chat: $(VENV)/.installed
-	$(BIN)/python -m chat_service --host $(HOST) --port 8001
+	$(BIN)/python -m chat_service --host $(HOST) --port 8001 --workers $(CHAT_WORKERS)
 
 watch: $(VENV)/.installed
 	$(BIN)/python -m site_builder watch --host $(HOST)
@@ -59,10 +60,18 @@ dev: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py
 	$(BIN)/python bench/chat_bench.py
+	$(BIN)/python bench/export_bench.py
+	$(BIN)/python bench/elsewhere_bench.py
 
 bench-quick: $(VENV)/.installed-dev
 	$(BIN)/python bench/build_bench.py --quick
 	$(BIN)/python bench/chat_bench.py --quick
+	$(BIN)/python bench/export_bench.py --quick
+	$(BIN)/python bench/elsewhere_bench.py --articles 500
 
 clean:
 	rm -rf dist .cache
+
+# The ranking and coverage evaluation (tests/eval/): recall@1, recall@3, MRR and off-article flagging.
+eval: $(VENV)/.installed-dev
+	$(BIN)/python -m tests.eval --ideas

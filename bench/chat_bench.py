@@ -4,7 +4,8 @@
 
 Three kinds of process, all on 127.0.0.1: the fake upstream (bench/chat_upstream.py: 100 tokens 20 ms apart
 in the OpenAI wire format), the chat service (`python -m chat_service`, one uvicorn worker, restarted for
-each level so that its RSS starts clean) and the load generator (bench/chat_load.py). At each level the
+each level so that its RSS starts clean; last, two workers sharing the rate limit in a redis-server started
+here, at 500 streams, or 100 with --quick) and the load generator (bench/chat_load.py). At each level the
 generator runs the same load twice: straight at the upstream, then through the service; "added" is the
 difference. One stream in ten (and, at 1 stream, many short streams) hangs up early; the upstream records
 when it sees each disconnect. Writes bench/results/chat.md and chat.json and prints the table. Reports only:
@@ -26,9 +27,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import chat_procs  # noqa: E402
 
+sys.path.insert(0, str(chat_procs.ROOT))
+from tests.chat_service.processes import redis_server  # noqa: E402
+
 TOKENS, INTERVAL = 100, 0.02
 RESULTS = chat_procs.ROOT / "bench" / "results"
-TARGETS = {"ttft_1_ms": 3.0, "gap_p99_500_ms": 30.0, "rss_per_stream_kb": 50.0, "disconnect_ms": 100.0}
+TARGETS = {
+    "ttft_1_ms": 3.0,
+    "gap_p99_500_ms": 30.0,
+    "rss_per_stream_kb": 50.0,
+    "disconnect_ms": 100.0,
+    "ttft_100_p50_ms": 10.0,
+    "ttft_100_p99_ms": 50.0,
+    "cpu_ms_per_token": 0.09,
+}
 SECTION = (
     "The lantern festival began in the river towns, where boats carried light downstream at the "
     "turn of the year. Families hung paper lanterns over doors and the market stayed open all night. "
@@ -48,6 +60,13 @@ def levels(quick: bool) -> list[tuple[int, list[str]]]:
     loaded = ["--full", "2" if quick else "3", "--ramp", "2", "--disconnect-every", "10"]
     counts = [100] if quick else [100, 500, 1000]
     return [(1, ["--clients", "1", *single])] + [(n, ["--clients", str(n), *loaded]) for n in counts]
+
+
+def plan(quick: bool) -> list[tuple[int, int, list[str]]]:
+    """(workers, concurrent streams, load options): every level on one worker, then two workers with Redis."""
+    loaded = ["--full", "2" if quick else "3", "--ramp", "2", "--disconnect-every", "10"]
+    one = [(1, streams, options) for streams, options in levels(quick)]
+    return [*one, (2, 100 if quick else 500, ["--clients", "100" if quick else "500", *loaded])]
 
 
 def write_export(directory: Path) -> Path:
@@ -120,15 +139,20 @@ def measure_service(
     environ: dict[str, str],
     log: Path,
     python: str,
+    workers: int = 1,
 ) -> dict[str, object]:
-    """Start a fresh service, warm it up, then run the load through it while sampling its RSS and CPU."""
+    """Start a fresh service, warm it up, then run the load through it while sampling its RSS and CPU
+    (of every worker, with `workers` > 1)."""
     upstream_pid, upstream_port = upstream
-    process, port = chat_procs.start_service(environ, log, python)
+    process, port = chat_procs.start_service(environ, log, python, workers)
     try:
-        chat_procs.warm_up(
-            port, {"article": "lanterns", "messages": [{"role": "user", "content": "warm up bench-id-warm"}]}
-        )
-        baseline_kb, cpu = chat_procs.rss_kb(process.pid), chat_procs.cpu_seconds(process.pid)
+        for _ in range(workers * 2):  # new connections: each worker is likely to get one
+            chat_procs.warm_up(
+                port,
+                {"article": "lanterns", "messages": [{"role": "user", "content": "warm up bench-id-warm"}]},
+            )
+        baseline_kb = chat_procs.family_rss_kb(process.pid)
+        cpu = chat_procs.family_cpu_seconds(process.pid)
         upstream_cpu = chat_procs.cpu_seconds(upstream_pid)
         with chat_procs.Sampler(process.pid) as sampler:
             load = chat_procs.run_load(
@@ -137,7 +161,7 @@ def measure_service(
         load["service"] = {
             "rss_baseline_kb": baseline_kb,
             "rss_peak_kb": sampler.peak_kb,
-            "cpu_s": chat_procs.cpu_seconds(process.pid) - cpu,
+            "cpu_s": chat_procs.family_cpu_seconds(process.pid) - cpu,
         }
         load["upstream_cpu_s"] = chat_procs.cpu_seconds(upstream_pid) - upstream_cpu
     finally:
@@ -146,7 +170,7 @@ def measure_service(
     return load
 
 
-def summarize(streams: int, direct: dict, service: dict) -> dict[str, object]:
+def summarize(streams: int, direct: dict, service: dict, workers: int = 1) -> dict[str, object]:
     """One row of the table: what the service adds, its errors, its cost, its disconnect latency."""
     added = lambda a, b: None if a is None or b is None else round(a - b, 2)  # noqa: E731
     ttft = {
@@ -166,6 +190,7 @@ def summarize(streams: int, direct: dict, service: dict) -> dict[str, object]:
     grown = max(0, cost["rss_peak_kb"] - cost["rss_baseline_kb"])
     return {
         "streams": streams,
+        "workers": workers,
         "ttft_ms": {
             **ttft,
             "added_p50": added(ttft["service"]["p50"], ttft["direct"]["p50"]),
@@ -202,8 +227,9 @@ def summarize(streams: int, direct: dict, service: dict) -> dict[str, object]:
 
 def verdicts(rows: list[dict]) -> dict[str, object]:
     """Each target: met (True / False), or None when this run did not measure it."""
-    by = {row["streams"]: row for row in rows}
-    biggest = max(rows, key=lambda row: row["streams"])
+    by = {row["streams"]: row for row in rows if row["workers"] == 1}
+    two = {row["streams"]: row for row in rows if row["workers"] == 2}
+    biggest = max(by.values(), key=lambda row: row["streams"])
     worst_disconnect = max((row["disconnect_ms"]["max"] or 0) for row in rows)
     unseen = sum(row["errors"].get("upstream_never_closed", 0) for row in rows)
     return {
@@ -214,6 +240,21 @@ def verdicts(rows: list[dict]) -> dict[str, object]:
         if 500 in by
         else None,
         "1000_streams_no_errors": not by[1000]["errors"] if 1000 in by else None,
+        "100_streams_ttft_added_p50_under_10ms_p99_under_50ms_no_errors": (
+            not by[100]["errors"]
+            and by[100]["ttft_ms"]["added_p50"] < TARGETS["ttft_100_p50_ms"]
+            and by[100]["ttft_ms"]["added_p99"] < TARGETS["ttft_100_p99_ms"]
+        )
+        if 100 in by
+        else None,
+        "100_streams_cpu_under_90us_per_token": (
+            by[100]["service_cpu_ms_per_token"] < TARGETS["cpu_ms_per_token"] if 100 in by else None
+        ),
+        "2_workers_redis_500_streams_no_errors_gap_p99_under_30ms": (
+            not two[500]["errors"] and two[500]["gap_ms"]["added_p99"] < TARGETS["gap_p99_500_ms"]
+        )
+        if 500 in two
+        else None,
         "rss_per_stream_under_50kb": (
             biggest["rss_per_stream_kb"] < TARGETS["rss_per_stream_kb"] if biggest["streams"] >= 100 else None
         ),
@@ -228,16 +269,16 @@ def table(report: dict) -> str:
         f"load average {report['loadavg_before']} before, {report['loadavg_after']} after.",
         "Times in ms; added = through the service minus straight at the upstream (same load, same machine).",
         "",
-        "| streams | TTFT p50 direct / service (added) | TTFT p99 added | gap p50 added | gap p99 direct / "
+        "| workers | streams | TTFT p50 direct / service (added) | TTFT p99 added | gap p50 added | gap p99 direct / "
         "service (added) | errors | service CPU (cores) | RSS per stream | disconnect to upstream close "
         "p50 / max |",
-        "|---:|---|---:|---:|---|---|---:|---:|---|",
+        "|---:|---:|---|---:|---:|---|---|---:|---:|---|",
     ]
     for row in report["rows"]:
         t, g, d = row["ttft_ms"], row["gap_ms"], row["disconnect_ms"]
         errors = ", ".join(f"{k} {v}" for k, v in row["errors"].items()) or "0"
         lines.append(
-            f"| {row['streams']} | {f(t['direct']['p50'])} / {f(t['service']['p50'])} ({f(t['added_p50'])}) "
+            f"| {row['workers']} | {row['streams']} | {f(t['direct']['p50'])} / {f(t['service']['p50'])} ({f(t['added_p50'])}) "
             f"| {f(t['added_p99'])} | {f(g['added_p50'])} | {f(g['direct']['p99'])} / {f(g['service']['p99'])} "
             f"({f(g['added_p99'])}) | {errors} | {row['service_cpu_cores']:g} | {row['rss_per_stream_kb']:g} KB "
             f"| {f(d['p50'])} / {f(d['max'])} (n={d['n']}) |"
@@ -277,18 +318,29 @@ def main() -> int:
         }
         rows = []
         try:
-            for streams, options in levels(args.quick):
-                print(f"chat bench: {streams} concurrent streams ...", file=sys.stderr, flush=True)
-                direct = measure_direct(upstream_port, streams, options)
-                service = measure_service(
-                    (upstream.pid, upstream_port),
-                    streams,
-                    options,
-                    environ,
-                    Path(temp) / "service.log",
-                    args.service_python,
-                )
-                rows.append(summarize(streams, direct, service))
+            with redis_server() as redis:
+                shared = {
+                    **environ,
+                    "CHAT_REDIS_URL": redis.url,
+                    # Every reader here is 127.0.0.1: a limit no load reaches, still counted in Redis.
+                    "CHAT_RATE_PER_MINUTE": "1000000",
+                    "CHAT_RATE_BURST": "1000000",
+                }
+                for workers, streams, options in plan(args.quick):
+                    print(
+                        f"chat bench: {workers} worker(s), {streams} streams ...", file=sys.stderr, flush=True
+                    )
+                    direct = measure_direct(upstream_port, streams, options)
+                    service = measure_service(
+                        (upstream.pid, upstream_port),
+                        streams,
+                        options,
+                        shared if workers > 1 else environ,
+                        Path(temp) / "service.log",
+                        args.service_python,
+                        workers,
+                    )
+                    rows.append(summarize(streams, direct, service, workers))
         finally:
             chat_procs.stop(upstream)
     report = {

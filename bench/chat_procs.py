@@ -34,6 +34,37 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
+def family(pid: int) -> list[int]:
+    """The process and its descendants (the workers of `--workers N`), from /proc."""
+    pids, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        pids.append(current)
+        try:
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except OSError:
+            continue
+        todo += [int(child) for child in children]
+    return pids
+
+
+def family_cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its live descendants."""
+    return sum(_or_zero(cpu_seconds, p) for p in family(pid))
+
+
+def family_rss_kb(pid: int) -> int:
+    """RSS of a process and its live descendants (shared pages counted in each)."""
+    return sum(_or_zero(rss_kb, p) for p in family(pid))
+
+
+def _or_zero(read, pid: int):  # type: ignore[no-untyped-def]
+    try:
+        return read(pid)
+    except OSError:
+        return 0  # it ended between the listing and the read
+
+
 def rss_kb(pid: int) -> int:
     """Resident set size of a process in KiB, from /proc/<pid>/status (VmRSS)."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -89,13 +120,13 @@ def get_json(port: int, path: str, timeout: float = 5.0) -> tuple[int, object]:
 
 
 def start_service(
-    environ: dict[str, str], log_path: Path, python: str = sys.executable
+    environ: dict[str, str], log_path: Path, python: str = sys.executable, workers: int = 1
 ) -> tuple[subprocess.Popen[bytes], int]:
     """Start `python -m chat_service` on a free port; return once /healthz answers (at most 20 s)."""
     port = free_port()
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [python, "-m", "chat_service", "--port", str(port)],
+            [python, "-m", "chat_service", "--port", str(port), "--workers", str(workers)],
             env={**os.environ, **environ},
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -137,7 +168,7 @@ class Sampler:
     def _run(self) -> None:
         while not self._done.is_set():
             try:
-                self.peak_kb = max(self.peak_kb, rss_kb(self.pid))
+                self.peak_kb = max(self.peak_kb, family_rss_kb(self.pid))
             except OSError:
                 return
             self._done.wait(self.interval)

@@ -8,11 +8,13 @@ with a JSON error body `{"error": {"code", "message"}}`. Once the stream has sta
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing, asynccontextmanager
 
 import anyio
+import anyio.abc
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -23,13 +25,18 @@ from starlette.routing import Route
 
 from chat_service import limits
 from chat_service.config import Settings
+from chat_service.elsewhere import SiteIndex, rank_elsewhere
 from chat_service.errors import ExportError, RequestRejected
-from chat_service.export import Export, ExportStore
+from chat_service.export import ExportStore, Manifest
 from chat_service.llm import Finish, ModelClient
+from chat_service.openapi import openapi_document
 from chat_service.prompts import build_messages, offline_answer
+from chat_service.question_log import QuestionLog
 from chat_service.retrieval import ArticleIndex, Context, index_article, select_context
 from chat_service.schemas import ChatRequest, parse_chat_request
-from chat_service.streams import Event, EventStream, StreamRegistry
+from chat_service.shared_limits import RedisRateLimiter
+from chat_service.sources import export_source
+from chat_service.streams import Event, EventStream, KeepRawSend, StreamRegistry
 
 log = logging.getLogger("chat_service")
 
@@ -39,31 +46,99 @@ class ChatState:
 
     def __init__(self, settings: Settings, clock: Callable[[], float]) -> None:
         self.settings = settings
+        source = export_source(
+            settings.index, timeout=settings.index_timeout, max_bytes=settings.index_max_bytes
+        )
         self.store: ExportStore[ArticleIndex] = ExportStore(
-            settings.index_path,
+            source,
             prepare=index_article,
             check_interval=settings.index_check_seconds,
+            cache_size=settings.cache_articles,
             clock=clock,
         )
         self.limiter = limits.RateLimiter(
             per_minute=settings.rate_per_minute, burst=settings.rate_burst, clock=clock
         )
+        self.shared_limiter = (
+            RedisRateLimiter(
+                settings.redis_url.reveal(),
+                per_minute=settings.rate_per_minute,
+                burst=settings.rate_burst,
+                clock=clock,
+            )
+            if settings.redis_url is not None
+            else None
+        )
         self.streams = StreamRegistry()
         self.model: ModelClient | None = None
-        self._reloading = False
+        self.tasks: anyio.abc.TaskGroup | None = None
+        self.question_log = QuestionLog(settings.question_log) if settings.question_log else None
+        # The site-wide index is read from the export's folder on this machine: elsewhere needs a local export.
+        self.site_index: SiteIndex | None = None
 
-    async def current_export(self) -> Export:
-        """The export, reloaded first (in a worker thread) if the file changed."""
-        if not self._reloading and self.store.changed():
-            self._reloading = True
+    async def current_export(self) -> Manifest:
+        """The manifest, looked at again first when the check interval has passed."""
+        if self.store.due():
+            if self.store.source.remote and self.tasks is not None:
+                self.tasks.start_soon(self._refresh_quietly)  # a slow host must not hold up this request
+            elif await self.store.refresh():
+                self.use_site_index()
+        return self.store.manifest
+
+    def use_site_index(self) -> None:
+        """Read the site-wide index (for `elsewhere`) afresh: the manifest is new, so may the index be."""
+        if self.store.source.remote:
+            return
+        if self.site_index is None:
+            self.site_index = SiteIndex(self.settings.index_path, self.store.manifest.language)
+        else:
+            self.site_index.reset(self.store.manifest.language)
+
+    async def elsewhere(self, question: str, current: str) -> list[dict[str, str]]:
+        """Sections of other articles that cover a question the current one does not."""
+        if self.site_index is None:
+            return []
+        # Shards may have to be read from disk: off the event loop.
+        slugs = await anyio.to_thread.run_sync(self.site_index.candidates, question, current)
+        candidates: dict[str, ArticleIndex | None] = {}
+        for slug in slugs:
             try:
-                export = await anyio.to_thread.run_sync(self.store.reload)
-                log.info("reloaded the chat export: %d articles", len(export.articles))
-            except ExportError as error:
-                log.error("kept the previous chat export: %s", error)
-            finally:
-                self._reloading = False
-        return self.store.export
+                candidates[slug] = await self.store.get(slug)
+            except ExportError:
+                candidates[slug] = None
+        return rank_elsewhere(candidates, question)
+
+    async def _refresh_quietly(self) -> None:
+        # In the lifespan's task group, where an exception would stop the service: a bug here is logged.
+        try:
+            await self.store.refresh()
+        except Exception:
+            log.exception("checking the chat export for changes failed")
+
+    async def check_rate(self, client: str) -> None:
+        """Count one request of `client` (in Redis when CHAT_REDIS_URL is set); 429 when it must wait."""
+        if self.shared_limiter is not None:
+            await self.shared_limiter.check(client)
+        else:
+            self.limiter.check(client)
+
+    def rate_health(self) -> dict[str, object]:
+        """The rate limit part of /healthz: shared (in Redis) or per process, and whether it works."""
+        if self.shared_limiter is not None:
+            return self.shared_limiter.health()
+        return {"shared": False, "ok": True, "error": None}
+
+    async def article(self, slug: str) -> ArticleIndex:
+        """The prepared article for a question, or the 404 / 503 that says why there is none."""
+        try:
+            article = await self.store.get(slug)
+        except ExportError as error:
+            raise RequestRejected(
+                503, "article_unavailable", f"The article {slug[:100]!r} cannot be used now: {error.message}"
+            ) from None
+        if article is None:
+            raise RequestRejected(404, "unknown_article", f"There is no article {slug[:100]!r}.")
+        return article
 
 
 def source_of(context: Context, index: int) -> dict[str, str]:
@@ -79,13 +154,25 @@ def source_of(context: Context, index: int) -> dict[str, str]:
 
 
 async def answer_events(
-    state: ChatState, export: Export, context: Context, request: ChatRequest
+    state: ChatState,
+    export: Manifest,
+    context: Context,
+    request: ChatRequest,
+    elsewhere: list[dict[str, str]] | None = None,
 ) -> AsyncIterator[Event]:
     """The events of one answer: meta, tokens, done (errors are raised, and framed by EventStream)."""
     settings = state.settings
     sources = [source_of(context, index) for index in range(len(context.sources))]
     model = settings.model if state.model is not None else None
-    yield "meta", {"sources": sources, "backend": settings.backend, "model": model}
+    meta: dict[str, object] = {
+        "sources": sources,
+        "backend": settings.backend,
+        "model": model,
+        "covered": context.covered,
+    }
+    if not context.covered:
+        meta["elsewhere"] = elsewhere or []
+    yield "meta", meta
     if state.model is None:
         for piece in offline_answer(context, request.question):
             yield "token", piece
@@ -126,31 +213,30 @@ async def chat(request: Request) -> Response | EventStream:
     settings = state.settings
     if state.streams.draining:
         raise RequestRejected(503, "shutting_down", "The service is restarting. Please ask again.")
-    state.limiter.check(request.client.host if request.client else "unknown")
+    await state.check_rate(request.client.host if request.client else "unknown")
     _check_media_type(request.headers.get("content-type"))
     chat_request = parse_chat_request(await _read_body(request, settings.max_body_bytes))
     contents = [message.content for message in chat_request.messages]
     limits.check_messages(contents, max_messages=settings.max_messages, max_chars=settings.max_message_chars)
     export = await state.current_export()
-    article = state.store.get(chat_request.article)
-    if article is None:
-        raise RequestRejected(404, "unknown_article", f"There is no article {chat_request.article[:100]!r}.")
+    article = await state.article(chat_request.article)
     questions = [message.content for message in reversed(chat_request.messages) if message.role == "user"]
     context = select_context(article, questions, settings.context_tokens, quote=chat_request.quote)
-    events = answer_events(state, export, context, chat_request)
+    elsewhere = None
+    if not context.covered:
+        if state.question_log is not None:
+            await log_question(state.question_log, chat_request.article, chat_request.question)
+        elsewhere = await state.elsewhere(chat_request.question, chat_request.article)
+    events = answer_events(state, export, context, chat_request, elsewhere)
     return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
 
 
-def export_health(store: ExportStore[ArticleIndex]) -> dict[str, object]:
-    """The export part of /healthz; `stale` when the last reload failed and an older export still serves."""
-    error = store.reload_error
-    return {
-        "loaded": store.export is not None,
-        "path": str(store.path),
-        "articles": len(store.export.articles),
-        "stale": error is not None,
-        "error": error.message if error is not None else None,
-    }
+async def log_question(question_log: QuestionLog, article: str, question: str) -> None:
+    """Append an uncovered question to the log in a worker thread; a failure is logged, never the reader's."""
+    try:
+        await anyio.to_thread.run_sync(question_log.append, article, question)
+    except OSError as error:
+        log.error("could not append to the question log %s: %s", question_log.path, error.strerror)
 
 
 async def healthz(request: Request) -> Response:
@@ -162,9 +248,17 @@ async def healthz(request: Request) -> Response:
         "status": "draining" if draining else "ok",
         "backend": state.settings.backend,
         "model": state.settings.model if state.settings.backend == "openai" else None,
-        "export": export_health(state.store),
+        "worker": os.getpid(),  # which process answered, when several serve one port
+        "export": state.store.health(),
+        "rate_limit": state.rate_health(),
     }
     return JSONResponse(body, status_code=503 if draining else 200)
+
+
+async def openapi_json(request: Request) -> Response:
+    """GET /openapi.json: this service's contract, with its limits."""
+    state: ChatState = request.app.state.chat
+    return JSONResponse(openapi_document(state.settings))
 
 
 def _error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
@@ -193,21 +287,31 @@ async def drain_streams(app: Starlette) -> None:
 
 
 def create_app(settings: Settings, *, clock: Callable[[], float] = time.monotonic) -> Starlette:
-    """Build the service; raises ExportError when the chat export cannot be loaded."""
+    """Build the service; its start-up fails (ExportError) when the chat export's manifest cannot be read."""
     state = ChatState(settings, clock)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        state.model = ModelClient(settings) if settings.backend == "openai" else None
-        log.info(
-            "chat service ready: backend=%s articles=%d", settings.backend, len(state.store.export.articles)
-        )
-        try:
-            yield
-        finally:
-            await state.streams.drain(0)
-            if state.model is not None:
-                await state.model.aclose()
+        async with anyio.create_task_group() as tasks:
+            try:
+                if state.shared_limiter is not None:
+                    await state.shared_limiter.ping()
+                manifest = await state.store.load()
+                state.use_site_index()
+                state.tasks = tasks
+                state.model = ModelClient(settings) if settings.backend == "openai" else None
+                log.info(
+                    "chat service ready: backend=%s articles=%d", settings.backend, len(manifest.entries)
+                )
+                yield
+            finally:
+                await state.streams.drain(0)
+                if state.model is not None:
+                    await state.model.aclose()
+                await state.store.source.aclose()
+                if state.shared_limiter is not None:
+                    await state.shared_limiter.aclose()
+                tasks.cancel_scope.cancel()  # last: what follows it in this scope would be cancelled too
 
     cors = Middleware(
         CORSMiddleware,
@@ -218,8 +322,12 @@ def create_app(settings: Settings, *, clock: Callable[[], float] = time.monotoni
         max_age=600,
     )
     app = Starlette(
-        routes=[Route("/chat", chat, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])],
-        middleware=[cors],
+        routes=[
+            Route("/chat", chat, methods=["POST"]),
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/openapi.json", openapi_json, methods=["GET"]),
+        ],
+        middleware=[Middleware(KeepRawSend), cors],
         exception_handlers={
             RequestRejected: _rejected,
             HTTPException: _http_error,

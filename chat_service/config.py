@@ -48,7 +48,7 @@ class Settings:
     api_key: Secret | None = None
     base_url: str | None = None
     model: str = "gpt-4o-mini"
-    index_path: Path = Path(DEFAULT_INDEX)
+    index: str = DEFAULT_INDEX  # a path, or an http(s):// URL of index.json
     allowed_origins: tuple[str, ...] = tuple(DEFAULT_ORIGINS.split(","))
     max_body_bytes: int = 32 * 1024
     max_messages: int = 20
@@ -62,6 +62,17 @@ class Settings:
     keepalive_seconds: float = 15.0
     shutdown_grace: float = 10.0
     index_check_seconds: float = 1.0
+    index_timeout: float = 10.0
+    index_max_bytes: int = 32 * 1024 * 1024
+    cache_articles: int = 256
+    workers: int = 1
+    redis_url: Secret | None = None  # may hold a password
+    question_log: Path | None = None  # opt-in: where uncovered questions are appended (question_log.py)
+
+    @property
+    def index_path(self) -> Path:
+        """`CHAT_INDEX` as a path (meaningless when it is a URL)."""
+        return Path(self.index)
 
     @property
     def backend(self) -> str:
@@ -112,8 +123,32 @@ def _origins(text: str) -> tuple[str, ...]:
     return origins
 
 
+def _log_path(text: str) -> Path:
+    path = Path(text.strip())
+    if not path.parent.is_dir():
+        raise ValueError(f"the folder {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise ValueError("is a folder; give a file such as questions.jsonl")
+    return path
+
+
 def _text(text: str) -> str:
     return text.strip()
+
+
+def _redis_url(text: str) -> Secret:
+    parts = urlsplit(text.strip())
+    if parts.scheme not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError("must be a URL like redis://127.0.0.1:6379/0 (or rediss:// for TLS)")
+    return Secret(text.strip())
+
+
+def _index(text: str) -> str:
+    text = text.strip()
+    parts = urlsplit(text)
+    if "://" in text and (parts.scheme not in ("http", "https") or not parts.netloc):
+        raise ValueError("must be a path, or an http:// or https:// URL of index.json")
+    return text
 
 
 # name -> (Settings field, parser); defaults live on Settings.
@@ -121,7 +156,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "OPENAI_API_KEY": ("api_key", lambda text: Secret(text.strip())),
     "OPENAI_BASE_URL": ("base_url", _base_url),
     "CHAT_MODEL": ("model", _text),
-    "CHAT_INDEX": ("index_path", Path),
+    "CHAT_INDEX": ("index", _index),
     "CHAT_ALLOWED_ORIGINS": ("allowed_origins", _origins),
     "CHAT_MAX_BODY_BYTES": ("max_body_bytes", _positive_int),
     "CHAT_MAX_MESSAGES": ("max_messages", _positive_int),
@@ -135,6 +170,12 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHAT_KEEPALIVE_SECONDS": ("keepalive_seconds", _positive_float),
     "CHAT_SHUTDOWN_GRACE": ("shutdown_grace", _non_negative_float),
     "CHAT_INDEX_CHECK_SECONDS": ("index_check_seconds", _non_negative_float),
+    "CHAT_INDEX_TIMEOUT": ("index_timeout", _positive_float),
+    "CHAT_INDEX_MAX_BYTES": ("index_max_bytes", _positive_int),
+    "CHAT_CACHE_ARTICLES": ("cache_articles", _positive_int),
+    "CHAT_WORKERS": ("workers", _positive_int),
+    "CHAT_REDIS_URL": ("redis_url", _redis_url),
+    "CHAT_QUESTION_LOG": ("question_log", _log_path),
 }
 
 

@@ -28,12 +28,14 @@ class ConfigError(ChatServiceError):
 
 
 class ExportError(ChatServiceError):
-    """The chat export at `path` cannot be used."""
+    """The chat export at `path` cannot be used; `transient` when it could not be read (try again later)
+    rather than read and found wrong."""
 
-    def __init__(self, path: str, message: str, hint: str = "") -> None:
+    def __init__(self, path: str, message: str, hint: str = "", *, transient: bool = False) -> None:
         self.path = path
         self.message = message
         self.hint = hint
+        self.transient = transient
         text = f"{path}: {message}"
         super().__init__(f"{text}\n  hint: {hint}" if hint else text)
 

@@ -44,6 +44,14 @@ def check_messages(contents: Sequence[str], *, max_messages: int, max_chars: int
             )
 
 
+def rate_limited(wait: float) -> RequestRejected:
+    """The 429 for a client that must wait `wait` seconds, with Retry-After in whole seconds."""
+    seconds = max(1, math.ceil(wait))
+    return RequestRejected(
+        429, "rate_limited", f"Too many questions; try again in {seconds} s.", {"Retry-After": str(seconds)}
+    )
+
+
 class RateLimiter:
     """A token bucket per client: `burst` requests at once, refilled at `per_minute`.
 
@@ -82,13 +90,7 @@ class RateLimiter:
         """Like acquire(), but raise a 429 with Retry-After when the client must wait."""
         wait = self.acquire(client)
         if wait > 0:
-            seconds = max(1, math.ceil(wait))
-            raise RequestRejected(
-                429,
-                "rate_limited",
-                f"Too many questions; try again in {seconds} s.",
-                {"Retry-After": str(seconds)},
-            )
+            raise rate_limited(wait)
 
     def _tokens(self, client: str, now: float) -> float:
         tokens, updated = self._buckets.get(client, (self._burst, now))

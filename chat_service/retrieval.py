@@ -1,9 +1,9 @@
-"""Picking the passages of an article that answer a question. Pure.
+"""Picking the passages of an article that answer a question, and saying whether it does. Pure.
 
-`index_article(article)` precomputes a BM25 index of an article's sections (the export store keeps articles in
-this form); `select_context()` ranks the sections against the question and keeps the best ones within a token
-budget. `find_quoted_section()` finds the section a passage the reader selected comes from; that section is
-ranked first.
+`index_article(article)` precomputes the ranking index of an article's sections (ranking.py; the export store
+keeps articles in this form); `select_context()` ranks the sections against the question, decides whether the
+article covers it, and keeps the best sections within a token budget. `find_quoted_section()` finds the
+section a passage the reader selected comes from; that section is ranked first.
 """
 
 from __future__ import annotations
@@ -11,55 +11,46 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from chat_service.export import Article, Section
+from chat_service.ranking import ArticleIndex, Ranking, index_article, rank
+from chat_service.terms import analyzer
+
+__all__ = [
+    "ArticleIndex",
+    "Context",
+    "find_quoted_section",
+    "index_article",
+    "rank_sections",
+    "select_context",
+    "terms_of",
+]
 
 MAX_SOURCES = 3
-_K1, _B = 1.5, 0.75
-_WORD = re.compile(r"\w+")
-_STOPWORDS = frozenset(
-    "a an and are as at be but by can do does for from how i in is it its me my of on or so that the their "
-    "them there these they this to was what when where which who why will with you your about tell".split()
-)
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class ArticleIndex:
-    """An article with the term statistics of its sections, for ranking."""
-
-    article: Article
-    terms: tuple[Mapping[str, int], ...]  # per section, in order
-    lengths: tuple[int, ...]
-    doc_freq: Mapping[str, int]
-    avg_length: float
+_WORD = re.compile(r"\w+")  # for matching a quoted passage word for word (find_quoted_section)
+# The least evidence (ranking.py) for which the article counts as covering a question: the value that keeps
+# 95% of the evaluation set's answerable questions covered (`make eval` prints it; tune it only there).
+COVERAGE_THRESHOLD = 0.238
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Context:
-    """What grounds one answer: sections in document order, and the few to cite as sources."""
+    """What grounds one answer: sections in document order, the few to cite, and whether they cover it."""
 
     article: Article
     sections: tuple[Section, ...]
     sources: tuple[Section, ...]
     matched: bool
+    covered: bool = True
     quote: str | None = None  # the passage the reader selected and asks about
     quoted: Section | None = None  # the section it was found in
 
 
-def _stem(word: str) -> str:
-    # Crude, but applied alike to question and article: "feasting", "feasts" and "feast" meet.
-    for suffix in ("ing", "ed", "s"):
-        if word.endswith(suffix) and len(word) - len(suffix) >= 3 and not word.endswith("ss"):
-            return word[: -len(suffix)]
-    return word
-
-
-def terms_of(text: str) -> list[str]:
-    """Lower-case, lightly stemmed words of `text`, without the most common English function words."""
-    return [_stem(word) for word in _WORD.findall(text.lower()) if word not in _STOPWORDS]
+def terms_of(text: str, language: str = "en") -> list[str]:
+    """The stemmed words of `text` in the site's language, without stop words (see terms.py)."""
+    return analyzer(language).terms(text)
 
 
 def estimate_tokens(text: str) -> int:
@@ -67,50 +58,14 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def index_article(article: Article) -> ArticleIndex:
-    """Count each section's terms once, so that every question about the article is ranked quickly."""
-    # Heading words count twice: a section titled "History" is about history.
-    terms = tuple(
-        dict(Counter(terms_of(s.text)) + Counter(terms_of(s.heading) * 2)) for s in article.sections
-    )
-    lengths = tuple(sum(counts.values()) for counts in terms)
-    return ArticleIndex(
-        article=article,
-        terms=terms,
-        lengths=lengths,
-        doc_freq=dict(Counter(term for counts in terms for term in counts)),
-        avg_length=max(1.0, sum(lengths) / max(1, len(lengths))),
-    )
-
-
-def _bm25(index: ArticleIndex, position: int, query: Sequence[str]) -> float:
-    count = len(index.terms)
-    norm = _K1 * (1 - _B + _B * index.lengths[position] / index.avg_length)
-    terms = index.terms[position]
-    score = 0.0
-    for term in query:
-        tf = terms.get(term, 0)
-        if tf:
-            df = index.doc_freq[term]
-            idf = math.log(1 + (count - df + 0.5) / (df + 0.5))
-            score += idf * tf * (_K1 + 1) / (tf + norm)
-    return score
-
-
-def _ranked(index: ArticleIndex, questions: Sequence[str]) -> list[tuple[float, int]]:
-    """(score, section index) pairs, best first, for the first question (latest first) that matches."""
-    for question in questions:
-        query = list(dict.fromkeys(terms_of(question)))
-        scored = [(_bm25(index, position, query), position) for position in range(len(index.terms))]
-        ranked = sorted((item for item in scored if item[0] > 0), key=lambda item: (-item[0], item[1]))
-        if ranked:
-            return ranked
-    return []
+def is_covered(ranking: Ranking) -> bool:
+    """Whether the best section's evidence is strong enough to answer from."""
+    return ranking.whole_page or ranking.evidence >= COVERAGE_THRESHOLD
 
 
 def rank_sections(index: ArticleIndex, questions: Sequence[str]) -> list[Section]:
-    """Sections matching the first question (pass the latest first) that matches any, best first."""
-    return [index.article.sections[position] for _, position in _ranked(index, questions)]
+    """Sections matching the latest question (pass the conversation's questions latest first), best first."""
+    return [index.article.sections[position] for _, position in rank(index, questions).scored]
 
 
 def _shingles(text: str, size: int) -> set[tuple[str, ...]]:
@@ -156,7 +111,7 @@ def _fit(section: Section, budget: int) -> Section | None:
     return replace(section, text=section.text[: budget * 4 - len(section.heading)].rsplit(" ", 1)[0] + " …")
 
 
-def _sources(article: Article, ranked: list[tuple[float, int]]) -> tuple[Section, ...]:
+def _sources(article: Article, ranked: Sequence[tuple[float, int]]) -> tuple[Section, ...]:
     if not ranked:
         return article.sections[:1]
     # Cite only strong matches: a section sharing one common word with the question is not a source.
@@ -172,9 +127,13 @@ def select_context(
     With a `quote` (a passage the reader selected), the section holding it comes first and is the first source.
     """
     article = index.article
-    ranked = _ranked(index, questions)
-    sources = _sources(article, ranked)
+    ranking = rank(index, questions)
+    ranked = list(ranking.scored)
     quoted = find_quoted_section(article, quote) if quote else None
+    # A passage of the article that the reader quotes is covered by definition: the question is about it.
+    covered = quoted is not None or is_covered(ranking)
+    # Weak matches are not sources: citing them would make an answer the article does not give look grounded.
+    sources = _sources(article, ranked) if covered else ()
     if quoted is not None:
         ranked, sources = _quoted_first(article, ranked, sources, quoted)
     whole = Context(
@@ -182,6 +141,7 @@ def select_context(
         sections=article.sections,
         sources=sources,
         matched=bool(ranked),
+        covered=covered,
         quote=quote,
         quoted=quoted,
     )

@@ -32,8 +32,25 @@ HEADERS = [
     (b"cache-control", b"no-cache"),
     (b"x-accel-buffering", b"no"),
 ]
+RAW_SEND = "folio.raw_send"  # the scope key KeepRawSend sets
 SHUTTING_DOWN = {"code": "shutting_down", "message": "The service is restarting. Please ask again."}
 INTERNAL_ERROR = {"code": "internal_error", "message": "Something went wrong."}
+
+
+class KeepRawSend:
+    """ASGI middleware: keeps the server's own `send` in the scope, for EventStream's body messages.
+
+    Middleware acts on a response's start only (CORS headers, "has the response started"), yet wraps every
+    message in a call of its own; at one message per token that is a share of the CPU worth saving.
+    """
+
+    def __init__(self, app: Callable[[Scope, Receive, Send], Awaitable[None]]) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
 
 
 class OpenStream:
@@ -83,8 +100,11 @@ class EventStream:
         self._last_sent = time.monotonic()
         self._ended = False
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+    async def __call__(self, scope: Scope, receive: Receive, wrapped_send: Send) -> None:
+        # The start goes through the middleware (CORS adds its headers); the body, a message per token,
+        # straight to the server when KeepRawSend is installed.
+        await wrapped_send({"type": "http.response.start", "status": 200, "headers": HEADERS})
+        send: Send = scope.get(RAW_SEND, wrapped_send)
         handle = OpenStream()
         self._registry.open.add(handle)
         disconnected = False

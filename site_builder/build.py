@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import assets, catalog, check, claims, config, content, feeds, knowledge, output, render
+from . import assets, catalog, chat_search, check, claims, config, content, feeds, knowledge, output, render
 from . import search as search_index
 from .cache import BuildCache, code_version
 from .errors import BuildFailed, SearchError, SiteError, SkippedFile
@@ -69,8 +69,9 @@ def build(
     chat_plans = knowledge.chat_plans(site, code_version())
     same_out = cache.out_dir == out_key
     pages, rendered = render_changed(plans, cache.pages if same_out else {}, out_dir, workers)
-    chat_files, _ = render_changed(chat_plans, cache.chat if same_out else {}, out_dir, workers=1)
+    chat_files, chat_rendered = render_changed(chat_plans, cache.chat if same_out else {}, out_dir, workers=1)
     same_pages = not rendered and {p.path for p in plans} == cache.pages.keys()
+    same_chat = same_pages and not chat_rendered and {p.path for p in chat_plans} == cache.chat.keys()
     listed = [p.path for p in plans if p.path.endswith("index.html") and p.rank != ALIAS_RANK]
     files = [
         *theme_files,
@@ -79,6 +80,7 @@ def build(
         *feeds.render_feeds(site, listed),
         *chat_files,
         knowledge.chat_index(site, chat_plans),
+        *_chat_search_files(site, out_dir, same_chat),
     ]
     index_search = search
     if not search and in_place:
@@ -220,6 +222,12 @@ def render_changed(
         OutputFile(path=p.path, link_from=out_dir / p.path) if p.path in kept else next(fresh) for p in plans
     ]
     return files, tuple(p.path for p in plans if p.path not in kept)
+
+
+def _chat_search_files(site: Site, out_dir: Path, unchanged: bool) -> list[OutputFile]:
+    # Nothing the articles' words or the site's language come from changed: the last index still holds.
+    previous = output.previous_files(out_dir, chat_search.FOLDER) if unchanged else []
+    return sorted(previous or chat_search.chat_search_files(site), key=lambda file: file.path)
 
 
 def _place(problem: SiteError) -> tuple[str, int]:

@@ -143,6 +143,7 @@ class Article:
     meta: FrontMatter
     doc: Document
     sections_json: str = "[]"  # the chat export's sections, serialised once per article text
+    chat_words: str = ""  # its words for the chat service's site-wide index (chat_search.article_words)
     folder_page: bool = False  # _index.md, index.md or README.md: the page of its folder
     # What the build reports about this file but does not stop on (shortcodes shown as text, no text at all).
     notes: tuple[Note, ...] = ()

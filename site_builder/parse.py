@@ -7,7 +7,7 @@ import dataclasses
 import hashlib
 import posixpath
 
-from . import foreign, knowledge, markdown
+from . import chat_search, foreign, knowledge, markdown
 from .content import split_front_matter
 from .model import Article, Note, Source, title_from_name
 
@@ -42,6 +42,7 @@ def parse_article(source: Source, label: str) -> Article:
         # The sections live on as the export's JSON only: kept twice, they would be a third of the build cache.
         doc=dataclasses.replace(doc, sections=()),
         sections_json=knowledge.sections_json(doc.sections, title, meta.description or doc.summary),
+        chat_words=chat_search.article_words(doc.sections, title, meta.description or doc.summary),
         folder_page=folder_page,
         notes=tuple(notes),
     )

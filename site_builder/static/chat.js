@@ -260,6 +260,7 @@
     if (!(data instanceof Object)) return fail(msg, "The service sent an answer this page cannot read.");
     if (type == "meta") {
       msg.sources = data.sources;
+      msg.elsewhere = data.elsewhere;
       msg.backend = data.backend;
       paint(msg);
     } else if (type == "token") {
@@ -353,7 +354,7 @@
     if (msg.role != "assistant") return;
     v.className = "chat-turn chat-bot is-" + msg.status;
     const parts = [who(msg.backend == "offline" ? OFFLINE : "Answer"), el("div", "chat-answer"),
-      noteView(msg), sourcesView(msg.sources)];
+      noteView(msg), sourcesView(msg.sources), elsewhereView(msg.elsewhere)];
     v.replaceChildren(...parts.filter(Boolean));
     paintAnswer(msg);
   }
@@ -377,6 +378,15 @@
     const links = (Array.isArray(sources) ? sources : [])
       .map((s) => s?.url && link(String(s.url), s.heading || s.title || s.url)).filter(Boolean);
     return links.length ? el("div", "chat-sources", el("p", null, "Sources"),
+      el("ul", null, ...links.map((a) => el("li", null, a)))) : null;
+  }
+  /** Other pages of the site that may answer what this article does not cover (meta.elsewhere). */
+  function elsewhereView(elsewhere) {
+    const label = (e) => e.heading && e.heading != e.title ? e.title + ": " + e.heading : e.title || e.url;
+    const links = (Array.isArray(elsewhere) ? elsewhere : [])
+      .map((e) => e?.url && link(String(e.url), String(label(e)))).filter(Boolean);
+    return links.length ? el("div", "chat-elsewhere",
+      el("p", null, "This article may not cover that. These pages might:"),
       el("ul", null, ...links.map((a) => el("li", null, a)))) : null;
   }
   /** The id a #hash names; a malformed escape (#%) from a model's answer names nothing rather than throwing. */

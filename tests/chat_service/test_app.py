@@ -7,7 +7,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from chat_service.export import ExportStore
+from chat_service import sources
+from chat_service.errors import ExportError
 from tests.chat_service.support import question, read_stream, sample_export, terminal_events, write_export
 
 ORIGIN = "http://127.0.0.1:8000"
@@ -55,24 +56,39 @@ def test_healthz(offline: httpx.Client, export_path: Path):
         "status": "ok",
         "backend": "offline",
         "model": None,
-        "export": {"loaded": True, "path": str(export_path), "articles": 2, "stale": False, "error": None},
+        "worker": os.getpid(),  # the test's own process runs the server
+        "export": {
+            "loaded": True,
+            "path": str(export_path),
+            "articles": 2,
+            "stale": False,
+            "error": None,
+            "skipped": 0,
+            "cached": 0,
+        },
+        "rate_limit": {"shared": False, "ok": True, "error": None},
     }
 
 
-def test_healthz_reports_a_failed_reload_until_one_succeeds(start_chat, export_path: Path):
-    def touch() -> None:
-        os.utime(export_path, ns=(0, os.stat(export_path).st_mtime_ns + 10**9))
+def touch(path: Path) -> None:
+    os.utime(path, ns=(0, os.stat(path).st_mtime_ns + 10**9))
 
+
+def answer_of(events: list) -> str:
+    return "".join(data["delta"] for name, data in events if name == "token")
+
+
+def test_healthz_reports_a_failed_reload_until_one_succeeds(start_chat, export_path: Path):
     with httpx.Client(base_url=start_chat(CHAT_INDEX_CHECK_SECONDS="0"), trust_env=False) as client:
         export_path.write_text("{ half written", encoding="utf-8")
-        touch()
+        touch(export_path)
         health = client.get("/healthz")
         assert health.status_code == 200  # the last good export still answers
         export = health.json()["export"]
         assert export["loaded"] is True and export["articles"] == 2 and export["stale"] is True
         assert export["error"].startswith("the chat export is not valid JSON")
         write_export(export_path, sample_export(articles=sample_export()["articles"][:1]))
-        touch()
+        touch(export_path)
         export = client.get("/healthz").json()["export"]
         assert (export["articles"], export["stale"], export["error"]) == (1, False, None)
 
@@ -209,18 +225,51 @@ def test_a_broken_export_keeps_the_last_good_one(start_chat, export_path: Path, 
 def test_an_export_gone_during_a_reload_keeps_the_last_good_one(
     start_chat, export_path: Path, monkeypatch, caplog
 ):
-    def changed_then_gone(store: ExportStore) -> bool:
-        export_path.unlink(missing_ok=True)  # a build swaps dist/ right after the change is noticed
-        return True
+    read_file = sources.read_file
 
-    monkeypatch.setattr(ExportStore, "changed", changed_then_gone)
-    with httpx.Client(base_url=start_chat(), trust_env=False) as client:
+    def stat_then_gone(path: Path, what: str = "the chat export") -> bytes:
+        if path != export_path:
+            return read_file(path, what)
+        path.unlink(missing_ok=True)  # a build swaps dist/ right after the change is noticed
+        raise ExportError(str(path), "the chat export does not exist", transient=True)
+
+    with httpx.Client(base_url=start_chat(CHAT_INDEX_CHECK_SECONDS="0"), trust_env=False) as client:
+        monkeypatch.setattr("chat_service.sources.read_file", stat_then_gone)
+        touch(export_path)
         response, events = read_stream(client, question("history"))
         assert response.status_code == 200
         assert terminal_events(events) == [events[-1]] and events[-1][0] == "done"
         assert client.get("/healthz").status_code == 200
     assert "kept the previous chat export" in caplog.text
     assert "the chat export does not exist" in caplog.text
+
+
+def test_a_broken_article_is_a_503_with_a_reason_and_the_others_are_served(start_chat, export_path: Path):
+    article_path = export_path.parent / "celebration.json"
+    article_path.write_text('{"format": "folio-chat-article", "version": 2, "slug": "celebration"', "utf-8")
+    with httpx.Client(base_url=start_chat(), trust_env=False) as client:
+        for _ in range(2):
+            response = client.post("/chat", json=question("history"))
+            assert error_of(response) == (503, "article_unavailable")
+            message = response.json()["error"]["message"]
+            assert message.startswith("The article 'celebration' cannot be used now: the chat export is not valid JSON")
+            assert "Traceback" not in response.text and str(export_path.parent) not in message
+        response, events = read_stream(client, question("markdown?", article="guides/writing-articles"))
+        assert response.status_code == 200 and events[-1][0] == "done"
+        export = client.get("/healthz").json()["export"]
+        assert (export["articles"], export["skipped"], export["cached"]) == (2, 1, 1)
+
+
+def test_an_edited_article_is_answered_from_its_new_text(start_chat, export_path: Path):
+    with httpx.Client(base_url=start_chat(CHAT_INDEX_CHECK_SECONDS="0"), trust_env=False) as client:
+        _, events = read_stream(client, question("What is liminal time?"))
+        assert "liminal time" in answer_of(events)
+        export = sample_export()
+        export["articles"][0]["sections"][2]["text"] = "Scholars call the festival a threshold."
+        write_export(export_path, export)
+        touch(export_path)
+        _, events = read_stream(client, question("What is the threshold?"))
+        assert "a threshold" in answer_of(events) and "liminal" not in answer_of(events)
 
 
 def test_keepalive_comments(start_chat, fake, fake_client):

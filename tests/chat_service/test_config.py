@@ -73,3 +73,16 @@ def test_origins_listing_none_stop_the_start(text):
         "CHAT_ALLOWED_ORIGINS: lists no origin, so every browser would be refused; "
         "give origins like https://example.org, or leave it unset for the default",
     )
+
+
+def test_the_index_is_a_path_or_an_http_url():
+    assert load_settings({"CHAT_INDEX": "https://example.org/chat/index.json"}).index == (
+        "https://example.org/chat/index.json"
+    )
+    assert load_settings({"CHAT_INDEX": "site/chat/index.json"}).index_path == Path("site/chat/index.json")
+    with pytest.raises(ConfigError) as caught:
+        load_settings({"CHAT_INDEX": "ftp://example.org/index.json", "CHAT_CACHE_ARTICLES": "0"})
+    assert caught.value.problems == (
+        "CHAT_INDEX: must be a path, or an http:// or https:// URL of index.json",
+        "CHAT_CACHE_ARTICLES: must be a whole number above 0",
+    )

@@ -2,11 +2,13 @@ import json
 import os
 from pathlib import Path
 
+import anyio
 import pytest
 
 from chat_service.errors import ExportError
 from chat_service.export import ExportStore, load_export
 from chat_service.retrieval import index_article
+from chat_service.sources import LocalExport
 from tests.chat_service.support import sample_export, write_export, write_json
 
 
@@ -87,7 +89,9 @@ def test_rejects_an_article_file_it_cannot_read(export_path: Path, change, messa
 
 
 def test_a_file_outside_the_export_is_refused(tmp_path: Path):
-    manifest = sample_export(articles=[{"slug": "a", "title": "A", "path": "/a/", "file": "../a.json", "digest": "1"}])
+    manifest = sample_export(
+        articles=[{"slug": "a", "title": "A", "path": "/a/", "file": "../a.json", "digest": "1"}]
+    )
     path = write_json(tmp_path / "index.json", manifest)
     with pytest.raises(ExportError, match="must be a path inside the export's folder"):
         load_export(path)
@@ -107,63 +111,176 @@ def test_invalid_json(tmp_path: Path):
         load_export(path)
 
 
-def test_store_reloads_when_the_manifest_changes(export_path: Path):
-    clock = Clock()
-    store = ExportStore(export_path, prepare=index_article, check_interval=1.0, clock=clock)
-    write_export(export_path, sample_export(site={"title": "Renamed"}))
-    touch(export_path)
-    assert not store.changed()  # not checked again within the interval
-    clock.now += 1.0
-    assert store.changed()
-    assert store.reload().site_title == "Renamed"
-    clock.now += 1.0
-    assert not store.changed()
+def store_for(path: Path, clock=None, prepare=index_article, **options) -> ExportStore:
+    options.setdefault("check_interval", 0.0)
+    return ExportStore(LocalExport(path), prepare=prepare, clock=clock or Clock(), **options)
 
 
-def test_a_reload_reads_only_the_articles_whose_digest_changed(export_path: Path):
-    prepared: list[str] = []
+def loaded(path: Path, **options) -> ExportStore:
+    store = store_for(path, **options)
+    anyio.run(store.load)
+    return store
 
-    def prepare(article):
-        prepared.append(article.slug)
+
+def get(store: ExportStore, slug: str):
+    return anyio.run(store.get, slug)
+
+
+def refresh(store: ExportStore) -> bool:
+    return anyio.run(store.refresh)
+
+
+class Counting:
+    """A prepare function that records which articles it was given."""
+
+    def __init__(self) -> None:
+        self.slugs: list[str] = []
+
+    def __call__(self, article):
+        self.slugs.append(article.slug)
         return index_article(article)
 
-    store = ExportStore(export_path, prepare=prepare, check_interval=0.0, clock=Clock())
-    assert sorted(prepared) == ["celebration", "guides/writing-articles"]
+
+def test_start_up_reads_only_the_manifest(export_path: Path):
+    (export_path.parent / "celebration.json").unlink()
+    prepare = Counting()
+    store = loaded(export_path, prepare=prepare)
+    assert prepare.slugs == []
+    assert store.health()["articles"] == 2 and store.health()["cached"] == 0
+    assert get(store, "guides/writing-articles").article.title == "Writing articles"
+    assert prepare.slugs == ["guides/writing-articles"]
+    assert get(store, "nope") is None
+
+
+def test_store_refuses_version_1_and_other_formats(tmp_path: Path):
+    path = write_json(tmp_path / "index.json", {**sample_export(), "version": 1})
+    with pytest.raises(ExportError, match="version 1 chat export"):
+        loaded(path)
+    write_json(path, {"format": "something"})
+    with pytest.raises(ExportError, match="not a chat export"):
+        loaded(path)
+    with pytest.raises(ExportError, match="does not exist"):
+        loaded(tmp_path / "missing.json")
+
+
+def test_store_looks_at_the_manifest_once_per_interval(export_path: Path):
+    clock = Clock()
+    store = loaded(export_path, clock=clock, check_interval=1.0)
+    assert not store.due()
+    clock.now += 1.0
+    assert store.due() and not store.due()
+    write_export(export_path, sample_export(site={"title": "Renamed"}))
+    touch(export_path)
+    assert refresh(store) and store.manifest.site_title == "Renamed"
+    assert not refresh(store)  # unchanged since
+
+
+def test_a_changed_manifest_reloads_only_the_articles_whose_digest_changed(export_path: Path):
+    prepare = Counting()
+    store = loaded(export_path, prepare=prepare)
+    get(store, "celebration"), get(store, "guides/writing-articles")
     export = sample_export()
     export["articles"][0]["title"] = "Celebrations"
     write_export(export_path, export)
     touch(export_path)
-    prepared.clear()
-    assert store.changed()
-    store.reload()
-    assert prepared == ["celebration"]
-    assert store.get("celebration").article.title == "Celebrations"
-    assert store.get("guides/writing-articles") is not None
+    prepare.slugs.clear()
+    assert refresh(store)
+    assert get(store, "celebration").article.title == "Celebrations"
+    assert get(store, "guides/writing-articles") is not None
+    assert prepare.slugs == ["celebration"]
 
 
-def test_store_keeps_the_last_good_export(export_path: Path):
-    clock = Clock()
-    store = ExportStore(export_path, prepare=index_article, check_interval=0.0, clock=clock)
+def test_the_most_recently_used_articles_are_kept(export_path: Path):
+    prepare = Counting()
+    store = loaded(export_path, prepare=prepare, cache_size=1)
+    get(store, "celebration"), get(store, "celebration"), get(store, "guides/writing-articles")
+    assert store.health()["cached"] == 1
+    get(store, "celebration")
+    assert prepare.slugs == ["celebration", "guides/writing-articles", "celebration"]
+
+
+def test_a_broken_manifest_entry_is_skipped_and_the_rest_served(export_path: Path, caplog):
+    manifest = json.loads(export_path.read_text())
+    del manifest["articles"][0]["digest"]
+    manifest["articles"].append({"title": "No slug"})
+    write_json(export_path, manifest)
+    store = loaded(export_path)
+    assert store.health()["skipped"] == 2 and store.health()["articles"] == 1
+    assert get(store, "guides/writing-articles") is not None
+    with pytest.raises(ExportError, match=r"articles\[0\]\.digest is missing or not a str"):
+        get(store, "celebration")
+    touch(export_path)
+    refresh(store)
+    logged = [r.getMessage() for r in caplog.records if r.getMessage().startswith("skipped article")]
+    assert logged == [
+        "skipped article 'celebration': articles[0].digest is missing or not a str",
+        "skipped article 'articles[2]': articles[2].slug is missing or not a str",
+    ]
+
+
+def test_a_broken_article_file_is_skipped_until_its_digest_changes(export_path: Path, caplog):
+    article_path = export_path.parent / "celebration.json"
+    good = article_path.read_text()
+    write_json(article_path, {**json.loads(good), "sections": []})
+    store = loaded(export_path)
+    for _ in range(2):
+        with pytest.raises(ExportError) as caught:
+            get(store, "celebration")
+        assert caught.value.message == "article.sections is empty" and not caught.value.transient
+    assert store.health()["skipped"] == 1
+    assert [r.getMessage() for r in caplog.records if "skipped" in r.getMessage()] == [
+        f"skipped article 'celebration': {article_path}: article.sections is empty"
+    ]
+    export = sample_export()
+    export["articles"][0]["title"] = "Celebrations"
+    write_export(export_path, export)  # a rebuild: a new file and a new digest
+    touch(export_path)
+    refresh(store)
+    assert get(store, "celebration").article.title == "Celebrations"
+    assert store.health()["skipped"] == 0
+
+
+def test_a_missing_article_file_is_tried_again(export_path: Path):
+    article_path = export_path.parent / "celebration.json"
+    good = article_path.read_bytes()
+    article_path.unlink()
+    store = loaded(export_path)
+    with pytest.raises(ExportError) as caught:
+        get(store, "celebration")
+    assert caught.value.transient and caught.value.message == "the article's file does not exist"
+    article_path.write_bytes(good)
+    assert get(store, "celebration") is not None
+
+
+def test_store_keeps_the_last_good_manifest(export_path: Path):
+    store = loaded(export_path)
     export_path.write_text("{ half written", encoding="utf-8")
-    assert store.changed()
-    with pytest.raises(ExportError):
-        store.reload()
-    assert store.export.site_title == "Folio"
-    assert not store.changed()  # no retry until the file changes again
-    export_path.unlink()
-    assert not store.changed()  # a missing file keeps the last good export
-
-
-def test_store_keeps_the_last_good_export_when_the_file_goes_during_a_reload(export_path: Path):
-    store = ExportStore(export_path, prepare=index_article, check_interval=0.0, clock=Clock())
+    assert not refresh(store)
+    assert store.health()["stale"] and store.health()["error"].startswith("the chat export is not valid JSON")
+    assert get(store, "celebration") is not None
+    assert not refresh(store) and store.health()["stale"]  # no retry until the file changes again
     write_export(export_path, sample_export(site={"title": "Renamed"}))
     touch(export_path)
-    assert store.changed()
-    export_path.unlink()  # a build swapping dist/ between the check and the reload
-    with pytest.raises(ExportError, match="the chat export does not exist"):
-        store.reload()
-    assert store.export.site_title == "Folio"
-    write_export(export_path, sample_export(site={"title": "Renamed"}))
-    assert store.changed()  # the new file is picked up once it is there
-    assert store.reload().site_title == "Renamed"
+    assert refresh(store) and not store.health()["stale"]
+    export_path.unlink()
+    assert not refresh(store) and store.manifest.site_title == "Renamed"  # gone: keep the last good one
 
+
+def test_many_first_questions_at_once_read_the_file_once(export_path: Path):
+    prepare = Counting()
+    store = loaded(export_path, prepare=prepare)
+
+    async def ask_at_once() -> list:
+        results: list = []
+
+        async def one() -> None:
+            results.append(await store.get("celebration"))
+
+        async with anyio.create_task_group() as group:
+            for _ in range(10):
+                group.start_soon(one)
+        return results
+
+    results = anyio.run(ask_at_once)
+    assert prepare.slugs == ["celebration"]
+    assert len(results) == 10 and all(result is results[0] for result in results)

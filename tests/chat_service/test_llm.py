@@ -1,6 +1,7 @@
 import json
 import logging
 
+import aiohttp
 import httpx2
 import openai
 import pytest
@@ -97,3 +98,15 @@ def test_usage_keeps_only_token_counts():
         "total_tokens": 3,
     }
     assert _usage(None) is None
+
+
+def aiohttp_timeout(cause: Exception) -> openai.APITimeoutError:
+    """What the SDK's aiohttp transport raises: every aiohttp connection error as httpx2.ConnectTimeout."""
+    mapped = httpx2.ConnectTimeout(str(cause))
+    mapped.__cause__ = cause
+    return timeout(mapped)
+
+
+def test_a_dropped_connection_reported_as_a_timeout_is_unavailable():
+    assert classify_error(aiohttp_timeout(aiohttp.ServerDisconnectedError())).code == "upstream_unavailable"
+    assert classify_error(aiohttp_timeout(aiohttp.ServerTimeoutError("slow"))).code == "upstream_timeout"

@@ -33,7 +33,17 @@ def test_offline_answer_quotes_passages_with_links():
     assert "From [Economic impact](#economic-impact):\n> Retailers depend on the holiday season" in text
 
 
-def test_offline_answer_says_when_nothing_matches():
-    text = "".join(offline_answer(context_for("quantum chromodynamics"), "quantum chromodynamics"))
-    assert "the article may not cover it" in text
-    assert "From [Celebration](#):" in text
+def test_offline_answer_says_plainly_when_the_article_does_not_cover_it():
+    context = context_for("quantum chromodynamics")
+    assert not context.covered
+    text = "".join(offline_answer(context, "quantum chromodynamics"))
+    assert text.startswith("“Celebration” does not appear to cover that question")
+    assert "From [" not in text and ">" not in text  # no weak passage quoted as if it answered
+
+
+def test_system_prompt_says_when_the_article_does_not_appear_to_cover_it():
+    uncovered = system_prompt(context_for("How do I bake sourdough bread?"), "Folio")
+    assert "the article does not appear to cover it" in uncovered
+    assert "for example [Celebration]" in uncovered  # no source to cite: the introduction is the example
+    covered = system_prompt(context_for("Who profits from the holiday season?"), "Folio")
+    assert "does not appear to cover" not in covered

@@ -44,10 +44,11 @@ def test_introduction_and_best_sections_when_it_does_not_fit(article):
     assert sum(len(s.text) for s in context.sections) <= 60 * 4
 
 
-def test_unmatched_question_cites_the_introduction(article):
+def test_a_question_the_article_does_not_cover_has_no_sources(article):
     context = select_context(article, ["quantum chromodynamics"], budget_tokens=10_000)
-    assert not context.matched
-    assert headings(context.sources) == ["Celebration"]
+    assert not context.matched and not context.covered
+    assert context.sources == ()
+    assert context.sections == article.article.sections  # the model still sees the article, to say so
 
 
 def test_oversized_section_is_cut_to_the_budget(article):

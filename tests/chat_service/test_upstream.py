@@ -63,6 +63,7 @@ def test_streams_the_model_answer(chat, fake_client):
             ],
             "backend": "openai",
             "model": "fake-model",
+            "covered": True,
         },
     )
     assert (

@@ -371,3 +371,40 @@ def test_works_at_360_px(chat, open_article):
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     box = page.locator("aside.chat").bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= 360
+
+
+def test_pages_that_might_answer_what_the_article_does_not_cover(chat, open_article):
+    elsewhere = [
+        {"title": "Harvest festivals", "heading": "Thanksgiving", "url": "/harvest-festivals/#thanksgiving"},
+        {"title": "Festivals of light", "heading": "Festivals of light", "url": "/festivals-of-light/#"},
+        {"title": "Evil", "heading": "<b>x</b>", "url": "javascript:alert(1)"},
+        {"title": "Elsewhere", "heading": "Data", "url": "data:text/html,<b>x</b>"},
+    ]
+    meta = {"sources": [], "backend": "openai", "model": "m", "covered": False, "elsewhere": elsewhere}
+    chat.queue(
+        Reply(
+            chunks=[
+                sse("meta", meta),
+                sse("token", {"delta": "The article does not cover that."}),
+                sse("done", {"finish_reason": "stop", "usage": None}),
+            ]
+        )
+    )
+    page = open_article()
+    ask(page, "How is turkey cooked?")
+    turn = wait_answer(page)
+    box = turn.locator(".chat-elsewhere")
+    assert box.locator("p").text_content() == "This article may not cover that. These pages might:"
+    links = box.locator("a")
+    assert links.all_text_contents() == ["Harvest festivals: Thanksgiving", "Festivals of light"]
+    hrefs = links.evaluate_all("els => els.map(a => new URL(a.href).pathname + new URL(a.href).hash)")
+    assert hrefs == ["/harvest-festivals/#thanksgiving", "/festivals-of-light/"]
+    assert turn.locator(".chat-sources").count() == 0
+    assert page.locator("aside.chat b, aside.chat a[href^='javascript'], aside.chat a[href^='data']").count() == 0
+
+    chat.queue(Reply(chunks=answer("Covered.", sources=[HISTORY])))
+    ask(page, "How old are celebrations?")
+    page.wait_for_function("document.querySelectorAll('.chat-bot.is-done').length == 2")
+    assert page.locator(".chat-bot").last.locator(".chat-elsewhere").count() == 0
+    page.reload()  # the list is kept with the conversation
+    assert page.locator(".chat-bot").first.locator(".chat-elsewhere a").count() == 2

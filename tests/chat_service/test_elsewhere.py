@@ -1,0 +1,153 @@
+"""`elsewhere`: other articles that cover what the current one does not, from the build's site-wide index."""
+
+import textwrap
+from pathlib import Path
+
+import httpx
+import pytest
+
+from chat_service.elsewhere import SiteIndex, find_elsewhere
+from chat_service.export import load_export
+from chat_service.retrieval import index_article
+from site_builder.build import build
+from tests.chat_service.support import question, read_stream
+
+ARTICLES = {
+    "install.md": """\
+        ---
+        title: Installing Lumen
+        description: Install the Lumen photo server on Linux or with Docker.
+        ---
+        Lumen is a photo server. This guide installs it.
+
+        ## Docker
+
+        Run the official container image with docker run and mount your photo folders read-only.
+
+        ## Linux packages
+
+        On Debian and Ubuntu, install the lumen package with apt.
+        """,
+    "configuration.md": """\
+        ---
+        title: Configuration reference
+        description: Every setting of the Lumen server.
+        ---
+        Lumen reads its settings from lumen.toml.
+
+        ## Authentication
+
+        Users can turn on two-factor authentication with an authenticator app; an administrator can
+        require two-factor authentication for everyone.
+
+        ## Logging
+
+        Logs go to standard error, as text or as JSON.
+        """,
+    "faq.md": """\
+        ---
+        title: Frequently asked questions
+        ---
+        Short answers.
+
+        ## Is Lumen free?
+
+        Yes, Lumen is free software.
+        """,
+}
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("elsewhere")
+    content = folder / "content"
+    content.mkdir()
+    (content / "site.toml").write_text('title = "Lumen docs"\nbase_url = "https://example.org/docs/"\n')
+    for name, text in ARTICLES.items():
+        (content / name).write_text(textwrap.dedent(text))
+    build(content, folder / "dist", search=False)
+    return folder / "dist" / "chat" / "index.json"
+
+
+def indexes(manifest: Path):
+    export = load_export(manifest)
+    return {slug: index_article(article) for slug, article in export.articles.items()}
+
+
+def test_finds_the_section_of_another_article_that_covers_the_question(manifest: Path):
+    site = SiteIndex(manifest, "en")
+    found = find_elsewhere(
+        site, indexes(manifest).get, "How do I enable two-factor authentication?", "install"
+    )
+    assert found == [
+        {
+            "title": "Configuration reference",
+            "url": "/docs/configuration/#authentication",
+            "heading": "Authentication",
+        }
+    ]
+
+
+def test_never_offers_the_article_being_read(manifest: Path):
+    site = SiteIndex(manifest, "en")
+    assert "configuration" not in site.candidates("two-factor authentication", exclude="configuration")
+    found = find_elsewhere(site, indexes(manifest).get, "two-factor authentication", "configuration")
+    assert found == []
+
+
+def test_offers_nothing_when_no_article_covers_it(manifest: Path):
+    site = SiteIndex(manifest, "en")
+    assert find_elsewhere(site, indexes(manifest).get, "How do I bake sourdough bread?", "install") == []
+
+
+def test_stems_the_shard_words_in_the_site_language(manifest: Path):
+    site = SiteIndex(manifest, "en")
+    assert site.candidates("installation guides", exclude="faq")[0] == "install"
+
+
+def test_loads_nothing_before_the_first_question_and_keeps_few_shards(manifest: Path, tmp_path: Path):
+    missing = SiteIndex(tmp_path / "chat" / "index.json", "en")  # no index there: no error until asked
+    assert missing.candidates("docker", exclude="") == []
+    site = SiteIndex(manifest, "en", shards_kept=1)
+    assert site._head is None and not site._shards
+    site.candidates("docker two-factor logging", exclude="")
+    assert len(site._shards) <= 1
+
+
+def test_chat_streams_elsewhere_when_the_article_does_not_cover_it(start_chat, manifest: Path):
+    with httpx.Client(base_url=start_chat(CHAT_INDEX=str(manifest)), timeout=10, trust_env=False) as client:
+        _, events = read_stream(
+            client, question("How do I turn on two-factor authentication?", article="install")
+        )
+        meta = events[0][1]
+        assert meta["covered"] is False and meta["sources"] == []
+        assert meta["elsewhere"] == [
+            {
+                "title": "Configuration reference",
+                "url": "/docs/configuration/#authentication",
+                "heading": "Authentication",
+            }
+        ]
+        _, events = read_stream(client, question("How do I run it with docker?", article="install"))
+        assert events[0][1]["covered"] is True and "elsewhere" not in events[0][1]
+
+
+def test_a_rebuild_is_picked_up_without_a_restart(start_chat, tmp_path: Path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (content / "site.toml").write_text('title = "Lumen docs"\nbase_url = "https://example.org/"\n')
+    for name in ("install.md", "faq.md"):
+        (content / name).write_text(textwrap.dedent(ARTICLES[name]))
+    build(content, tmp_path / "dist", search=False)
+    manifest = tmp_path / "dist" / "chat" / "index.json"
+    body = question("How do I turn on two-factor authentication?", article="install")
+    with httpx.Client(
+        base_url=start_chat(CHAT_INDEX=str(manifest), CHAT_INDEX_CHECK_SECONDS="0"),
+        timeout=10,
+        trust_env=False,
+    ) as client:
+        assert read_stream(client, body)[1][0][1]["elsewhere"] == []
+        (content / "configuration.md").write_text(textwrap.dedent(ARTICLES["configuration.md"]))
+        build(content, tmp_path / "dist", search=False)
+        elsewhere = read_stream(client, body)[1][0][1]["elsewhere"]
+    assert [item["url"] for item in elsewhere] == ["/configuration/#authentication"]
