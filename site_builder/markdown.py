@@ -142,6 +142,10 @@ class _Collector(Treeprocessor):
                 self.ids.add(el.get("id", ""))
             if el.tag == "table":
                 el.set("tabindex", "0")  # a wide table scrolls (style.css): the keyboard must reach it
+            elif el.tag == "th" and not "".join(el.itertext()).strip():
+                el.tag = (
+                    "td"  # an empty header cell (| | a |) heads nothing: screen readers would announce it
+                )
             for name in [
                 n for n in el.attrib if n not in _ATTRIBUTES and not n.startswith(("data-", "aria-"))
             ]:

@@ -10,6 +10,7 @@ import dataclasses
 import hashlib
 import json
 import math
+import posixpath
 import re
 import sys
 from collections.abc import Callable, Mapping
@@ -123,13 +124,12 @@ class Renderer:
         """Alias redirects, folder lists, A-Z, tags, categories, search and 404: pages whose keys need no links."""
         site, plans = self.site, []
         for article in site.articles:
-            for alias in dict.fromkeys(article.meta.aliases):
-                path = alias.strip("/") + "/index.html" if alias.strip("/") else "index.html"
+            for path in dict.fromkeys(filter(None, (alias_path(article, a) for a in article.meta.aliases))):
                 plans.append(
                     PagePlan(
                         path,
                         self._key(path, article.slug, article.title),
-                        partial(_redirect, site, self.env, alias, article),
+                        partial(_redirect, site, self.env, path, article),
                         rank=ALIAS_RANK,
                         source=article.source,
                         line=article.meta.lines.get("aliases"),
@@ -510,8 +510,17 @@ def _ancestors(url: str) -> list[str]:
     return ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
 
 
-def _redirect(site: Site, env: jinja2.Environment, alias: str, article: Article) -> OutputFile:
-    path = alias.strip("/") + "/index.html" if alias.strip("/") else "index.html"
+def alias_path(article: Article, alias: str) -> str | None:
+    """The redirect page an alias asks for: ``/old/`` from the site root, ``old`` or ``../old`` from the
+    article's folder (as Hugo reads it); None for the site root itself, which is the home page."""
+    folder = "" if alias.startswith("/") else posixpath.dirname(article.source)
+    path = posixpath.normpath(posixpath.join(folder, alias.strip("/")))
+    while path.startswith("../"):
+        path = path[3:]
+    return None if path in (".", "..", "") else f"{path}/index.html"
+
+
+def _redirect(site: Site, env: jinja2.Environment, path: str, article: Article) -> OutputFile:
     urls = Urls(path, site.config.base_path)
     data = render_template(
         env,

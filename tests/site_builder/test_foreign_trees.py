@@ -412,3 +412,16 @@ def test_a_zola_tree_keeps_its_tags_and_internal_links(tmp_path: Path) -> None:
     assert first.xpath("//ul[@class='tags']//a/text()") == ["rust", "web"]
     assert first.xpath("//div[@id='article-body']//a/@href") == ["../../blog/second/#end"]
     assert (out / "tags/rust/index.html").is_file()
+
+
+@pytest.mark.parametrize(
+    ("alias", "redirect"),
+    [("/old-url", "old-url/"), ("old-name", "examples/old-name/"), ("../old/path/", "old/path/")],
+)
+def test_aliases_are_read_as_hugo_reads_them(tmp_path: Path, alias: str, redirect: str) -> None:
+    content = write_tree(
+        tmp_path / "content", {"examples/example-1.md": f"---\ntitle: E\naliases: ['{alias}']\n---\nT.\n"}
+    )
+    build(content, tmp_path / "dist")
+    target = page(tmp_path / "dist", redirect + "index.html").xpath("//meta[@http-equiv='refresh']/@content")
+    assert target == ["0; url=" + "../" * redirect.count("/") + "examples/example-1/"]

@@ -101,3 +101,8 @@ def test_a_note_that_ends_in_code_is_valid_html_and_its_code_is_labelled() -> No
     assert "<p><div" not in doc.references_html
     assert '<div class="highlight" tabindex="0" role="group" aria-label="Code">' in doc.references_html
     assert 'class="footnote-backref"' in doc.references_html
+
+
+def test_an_empty_header_cell_is_not_a_header() -> None:
+    doc = convert("|   | Name |\n|---|------|\n| 1 | A    |\n", "a.md")
+    assert doc.html.count("<th>") == 1 and "<td></td>" in doc.html
