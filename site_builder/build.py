@@ -2,22 +2,20 @@
 
 from __future__ import annotations
 
-import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import assets, catalog, chat_search, check, claims, config, content, feeds, knowledge, output, render
+from . import assets, catalog, chat_search, check, claims, config, content, feeds, knowledge, render
 from . import search as search_index
 from .cache import BuildCache, code_version
 from .errors import BuildFailed, SearchError, SiteError, SkippedFile
+from .incremental import SEARCH_INDEX, Reuse
 from .model import ALIAS_RANK, Article, OutputFile, PagePlan, Site, SiteConfig, Source
 from .parse import parse_article, settle_folder_pages, source_digest
 from .workers import run_all
-
-SEARCH_INDEX = "pagefind"  # the folder Pagefind writes its index to
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -54,7 +52,7 @@ def build(
     """
     started = time.perf_counter()
     cache = cache if cache is not None else BuildCache(version=code_version())
-    label, out_key = _label(content_dir), str(out_dir.resolve())
+    reuse, label = Reuse(cache, out_dir), _label(content_dir)
     settings = config.load_config(content_dir)
     articles = load_articles(content_dir, label, cache, workers)
     site = assemble_cached(settings, articles, drafts, cache)
@@ -67,12 +65,10 @@ def build(
     if strict and warnings:
         raise BuildFailed(warnings)
     chat_plans = knowledge.chat_plans(site, code_version())
-    same_out = cache.out_dir == out_key
-    pages, rendered = render_changed(plans, cache.pages if same_out else {}, out_dir, workers)
-    chat_files, chat_rendered = render_changed(chat_plans, cache.chat if same_out else {}, out_dir, workers=1)
-    same_pages = not rendered and {p.path for p in plans} == cache.pages.keys()
-    same_chat = same_pages and not chat_rendered and {p.path for p in chat_plans} == cache.chat.keys()
+    pages, rendered = reuse.render("pages", plans, workers)
+    chat_files, _ = reuse.render("chat", chat_plans, workers=1)
     listed = [p.path for p in plans if p.path.endswith("index.html") and p.rank != ALIAS_RANK]
+    old_search, index_search = reuse.search_index(search, in_place)
     files = [
         *theme_files,
         *static_files,
@@ -80,39 +76,26 @@ def build(
         *feeds.render_feeds(site, listed),
         *chat_files,
         knowledge.chat_index(site, chat_plans),
-        *_chat_search_files(site, out_dir, same_chat),
+        *sorted(
+            reuse.kept(chat_search.FOLDER, "pages", "chat") or chat_search.chat_search_files(site),
+            key=lambda file: file.path,
+        ),
+        *old_search,
     ]
-    index_search = search
-    if not search and in_place:
-        files += output.previous_files(out_dir, SEARCH_INDEX)  # the dev server keeps the last index, if any
-    if search and same_pages and (old_index := output.previous_files(out_dir, SEARCH_INDEX)):
-        files += old_index  # the same pages, none changed: the last index still describes every page
-        index_search = False
     try:
-        steps = _steps(index_search, finalize)
-        touched: tuple[str, ...] | None = None
-        if in_place and same_out and out_dir.is_dir():
-            touched = tuple(output.write_in_place(files, out_dir, cache.outputs, steps))
-            written = len(files)
-        else:
-            written = output.write_all(files, out_dir, steps)
+        written, touched = reuse.write(files, _steps(index_search, finalize), in_place)
     except SiteError as exc:
         raise BuildFailed([exc]) from None
     except search_index.SearchIndexError as exc:
         raise BuildFailed([SearchError(SEARCH_INDEX, None, str(exc))]) from None
-    pages_now, chat_now = {p.path: p.key for p in plans}, {p.path: p.key for p in chat_plans}
-    outputs_now = [f.path for f in files]
-    before = (cache.pages, cache.chat, cache.outputs)
-    cache.dirty |= not same_out or (pages_now, chat_now, outputs_now) != before
-    cache.out_dir, cache.pages, cache.chat, cache.outputs = out_key, pages_now, chat_now, outputs_now
-    elapsed = round((time.perf_counter() - started) * 1000)
+    reuse.record(plans, chat_plans, files)
     return BuildResult(
         articles=len(site.articles),
         files=written,
         pages=len(plans),
         rendered=rendered,
         touched=touched,
-        milliseconds=elapsed,
+        milliseconds=round((time.perf_counter() - started) * 1000),
         warnings=(*skipped_files(content_dir, label), *warnings),
     )
 
@@ -201,33 +184,6 @@ def load_articles(
         cache.dirty |= bool(todo) or new_stamps != cache.stamps
         cache.articles, cache.stamps = {a.digest: a for a in articles}, new_stamps
     return articles
-
-
-def render_changed(
-    plans: list[PagePlan], previous: Mapping[str, str], out_dir: Path, workers: int
-) -> tuple[list[OutputFile], tuple[str, ...]]:
-    """Render the files whose key differs from ``previous`` (path -> key of the last build into ``out_dir``);
-    link the others from ``out_dir``."""
-    kept = {
-        p.path
-        for p in plans
-        if previous.get(p.path) == p.key and os.path.isfile(os.path.join(out_dir, p.path))
-    }
-    todo = [p.render for p in plans if p.path not in kept]
-    try:
-        fresh = iter(run_all(todo, workers))
-    except SiteError as exc:
-        raise BuildFailed([exc]) from None
-    files = [
-        OutputFile(path=p.path, link_from=out_dir / p.path) if p.path in kept else next(fresh) for p in plans
-    ]
-    return files, tuple(p.path for p in plans if p.path not in kept)
-
-
-def _chat_search_files(site: Site, out_dir: Path, unchanged: bool) -> list[OutputFile]:
-    # Nothing the articles' words or the site's language come from changed: the last index still holds.
-    previous = output.previous_files(out_dir, chat_search.FOLDER) if unchanged else []
-    return sorted(previous or chat_search.chat_search_files(site), key=lambda file: file.path)
 
 
 def _place(problem: SiteError) -> tuple[str, int]:
