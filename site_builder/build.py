@@ -176,13 +176,15 @@ def load_articles(
     results = run_all(todo, workers)
     parsed = {r.digest: r for r in results if isinstance(r, Article)}
     errors: list[SiteError] = [r for r in results if isinstance(r, SiteError)]
-    articles = settle_folder_pages([known.get(d) or parsed[d] for d in digests if d in known or d in parsed])
+    # Cached as parsed: which of two folder pages gives way depends on the other files, not on its own text.
+    as_parsed = [known.get(d) or parsed[d] for d in digests if d in known or d in parsed]
+    articles = settle_folder_pages(as_parsed)
     errors += catalog.find_duplicates(articles, label)
     if errors:
         raise BuildFailed(errors)
     if cache is not None:
         cache.dirty |= bool(todo) or new_stamps != cache.stamps
-        cache.articles, cache.stamps = {a.digest: a for a in articles}, new_stamps
+        cache.articles, cache.stamps = {a.digest: a for a in as_parsed}, new_stamps
     return articles
 
 

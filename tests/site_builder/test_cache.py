@@ -205,3 +205,17 @@ def test_a_new_base_url_changes_every_chat_digest(tmp_path: Path, site) -> None:
     after = _digests(out)
     assert all(after[slug] != before[slug] for slug in before)
     assert json.loads((out / "chat" / "light.json").read_text())["path"] == "/wiki/light/"
+
+
+def test_a_folder_page_that_gave_way_takes_its_folder_back_when_the_other_goes(tmp_path: Path, site) -> None:
+    content = site(
+        {"guides/index.md": "# Guide index\n\nThe guides.\n", "guides/_index.md": "# Guides\n\nAll.\n"}
+    )
+    cache = BuildCache()
+    build(content, tmp_path / "dist", cache=cache)
+    assert (tmp_path / "dist/guides/index/index.html").is_file()  # _index.md wins /guides/
+    (content / "guides/_index.md").unlink()
+    build(content, tmp_path / "dist", cache=cache)
+    build(content, tmp_path / "fresh")
+    assert snapshot(tmp_path / "dist") == snapshot(tmp_path / "fresh")
+    assert not (tmp_path / "dist/guides/index").exists()
