@@ -68,7 +68,7 @@ def build(
     pages, rendered = reuse.render("pages", plans, workers)
     chat_files, _ = reuse.render("chat", chat_plans, workers=1)
     listed = [p.path for p in plans if p.path.endswith("index.html") and p.rank != ALIAS_RANK]
-    old_search, index_search = reuse.search_index(search, in_place)
+    old_search, index_search = reuse.search_index(search, in_place, plans)
     files = [
         *theme_files,
         *static_files,

@@ -26,6 +26,8 @@ class BuildCache:
     pages: dict[str, str] = field(default_factory=dict)
     chat: dict[str, str] = field(default_factory=dict)  # the chat export's article files, like pages
     outputs: list[str] = field(default_factory=list)
+    # The page keys the Pagefind index in out_dir was made from (empty: no index, or of unknown pages).
+    search_pages: dict[str, str] = field(default_factory=dict)
     # source path -> (mtime_ns, size, digest): an unchanged file is not even read again
     stamps: dict[str, tuple[int, int, str]] = field(default_factory=dict)
     related_key: str = ""

@@ -28,6 +28,7 @@ class Reuse:
         self.out_key = str(out_dir.resolve())
         self.same_out = cache.out_dir == self.out_key
         self._changed: dict[str, bool] = {}
+        self._search = (False, False)  # (search, in_place) of this build, as search_index() was told
 
     def render(
         self, kind: str, plans: list[PagePlan], workers: int
@@ -57,11 +58,17 @@ class Reuse:
             return []
         return output.previous_files(self.out_dir, folder)
 
-    def search_index(self, search: bool, in_place: bool) -> tuple[list[OutputFile], bool]:
+    def search_index(
+        self, search: bool, in_place: bool, plans: list[PagePlan]
+    ) -> tuple[list[OutputFile], bool]:
         """Pagefind's files to carry over, and whether Pagefind must index the site anew."""
+        self._search = (search, in_place)
         if not search:  # the dev server keeps the last index, if any; a plain build without search has none
             return (output.previous_files(self.out_dir, SEARCH_INDEX) if in_place else []), False
-        old = self.kept(SEARCH_INDEX, "pages")  # the same pages, none changed: the last index still holds
+        # The last index holds only for the very pages it was made from: the dev server updates pages
+        # without indexing them, so "no page changed since the last build" is not enough.
+        indexed = self.same_out and self.cache.search_pages == {p.path: p.key for p in plans}
+        old = output.previous_files(self.out_dir, SEARCH_INDEX) if indexed else []
         return old, not old
 
     def write(
@@ -81,3 +88,8 @@ class Reuse:
         cache.dirty |= not self.same_out or now != (cache.pages, cache.chat, cache.outputs)
         cache.out_dir = self.out_key
         cache.pages, cache.chat, cache.outputs = now
+        search, in_place = self._search
+        if search or not in_place:  # an in-place build without search keeps the last index as it was
+            searched = now[0] if search else {}
+            cache.dirty |= searched != cache.search_pages
+            cache.search_pages = searched

@@ -104,3 +104,16 @@ def test_every_header_search_box_submits_to_the_search_page(built) -> None:
 
 def test_search_script_is_small() -> None:
     assert len(rjsmin.jsmin(SEARCH_JS.read_text()).encode()) < 2048
+
+
+def test_an_index_left_by_watch_mode_is_made_again_by_the_next_search_build(tmp_path: Path, site) -> None:
+    from site_builder.cache import BuildCache
+
+    content, out, cache = site({"light.md": LIGHT}), tmp_path / "dist", BuildCache()
+    build(content, out, search=True, cache=cache)
+    build(content, out, search=True, cache=cache)  # nothing changed: the index is kept, not made again
+    (content / "light.md").write_text(LIGHT + "\nQuokkas carry lanterns too.\n")
+    build(content, out, search=False, in_place=True, cache=cache)  # what watch mode does on a save
+    assert not any("Quokkas" in r["content"] for r in fragments(out))  # watch mode keeps the last index
+    build(content, out, search=True, cache=cache)
+    assert any("Quokkas" in r["content"] for r in fragments(out))
