@@ -29,6 +29,18 @@ def check_paths(files: Iterable[OutputFile]) -> list[OutputFile]:
             )
         seen.add(path)
         kept.append(file)
+    for path in seen:
+        # A file where another output needs a folder ("feed.xml" and "feed.xml/index.html") cannot be written.
+        parent = path.rpartition("/")[0]
+        while parent:
+            if parent in seen:
+                raise OutputError(
+                    path,
+                    None,
+                    f"cannot be written: {parent} is a file of the site",
+                    "a slug or alias may name a file the build writes (feed.xml, chat/index.json, ...)",
+                )
+            parent = parent.rpartition("/")[0]
     return kept
 
 

@@ -289,3 +289,22 @@ def test_a_category_named_like_a_top_folder_is_in_the_header_once(built) -> None
         ("Culture", "categories/culture/"),
         ("A–Z", "articles/"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("front", "blocked"),
+    [
+        ("slug: feed.xml", "feed.xml/index.html"),
+        ("aliases: [/chat/index.json]", "chat/index.json/index.html"),
+    ],
+)
+def test_a_page_below_a_file_the_build_writes_is_an_error_not_a_crash(tmp_path: Path, site, front, blocked):
+    content = site({"a.md": f"---\ntitle: A\n{front}\n---\nText.\n"})
+    (tmp_path / "dist").mkdir()
+    with pytest.raises(BuildFailed) as failed:
+        build(content, tmp_path / "dist")
+    [error] = failed.value.errors
+    assert str(error).startswith(
+        f"{blocked}: cannot be written: {blocked.rpartition('/')[0]} is a file of the site"
+    )
+    assert not any((tmp_path / "dist").iterdir())  # the last good build (here: none) is left as it was
