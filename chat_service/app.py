@@ -75,7 +75,7 @@ class ChatState:
         self.model: ModelClient | None = None
         self.tasks: anyio.abc.TaskGroup | None = None
         self.question_log = QuestionLog(settings.question_log) if settings.question_log else None
-        # The site-wide index is read from the export's folder on this machine: elsewhere needs a local export.
+        # The site-wide index (for `elsewhere`), read from where the export is; set once the manifest is.
         self.site_index: SiteIndex | None = None
 
     async def current_export(self) -> Manifest:
@@ -103,7 +103,7 @@ class ChatState:
             usedforsecurity=False,
         ).hexdigest()
         self.site_index = SiteIndex(
-            self.settings.index, language, read=functools.partial(self._fetch_index_file, version)
+            self.store.source.location, language, read=functools.partial(self._fetch_index_file, version)
         )
 
     def _fetch_index_file(self, version: str, name: str) -> bytes:

@@ -13,7 +13,7 @@ import hashlib
 import os
 from pathlib import Path
 from typing import Protocol
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit, urlunsplit
 
 import anyio
 import httpx2
@@ -109,7 +109,8 @@ class RemoteExport:
     remote = True
 
     def __init__(self, url: str, *, timeout: float, max_bytes: int) -> None:
-        self.location = url
+        self._url = url
+        self.location = without_password(url)  # what messages, logs and /healthz show
         self._max_bytes = max_bytes
         self._client = httpx2.AsyncClient(
             timeout=httpx2.Timeout(timeout), follow_redirects=True, headers={"user-agent": USER_AGENT}
@@ -120,7 +121,7 @@ class RemoteExport:
     async def manifest(self) -> bytes | None:
         # no-cache: a cache between here and the host must ask the host, whose answer is then a cheap 304.
         headers = {"cache-control": "no-cache", **self._validators}
-        status, body, validators = await self._get(self.location, headers)
+        status, body, validators = await self._get(self._url, headers)
         if status == 304:
             return None
         digest = hashlib.sha256(body).hexdigest()
@@ -131,7 +132,7 @@ class RemoteExport:
 
     async def article(self, file: str, digest: str) -> bytes:
         # The digest in the query gives each version of an article its own URL, so no cache serves an old one.
-        url = f"{self.article_location(file)}?digest={quote(digest)}"
+        url = f"{urljoin(self._url, quote(file))}?digest={quote(digest)}"
         return (await self._get(url, {}))[1]
 
     def article_location(self, file: str) -> str:
@@ -170,7 +171,16 @@ class RemoteExport:
         return self._failed(url, f"the file is larger than CHAT_INDEX_MAX_BYTES ({self._max_bytes} bytes)")
 
     def _failed(self, url: str, reason: str) -> ExportError:
-        return ExportError(url.split("?")[0], f"cannot fetch the chat export: {reason}", transient=True)
+        where = without_password(url.split("?")[0])
+        return ExportError(where, f"cannot fetch the chat export: {reason}", transient=True)
+
+
+def without_password(url: str) -> str:
+    """A URL without the user and password it may carry (``https://user:secret@host/`` -> ``https://host/``)."""
+    parts = urlsplit(url)
+    if "@" not in parts.netloc:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
 
 
 def _validators(headers: httpx2.Headers) -> dict[str, str]:

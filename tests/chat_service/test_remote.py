@@ -136,3 +136,13 @@ def test_elsewhere_reads_the_site_wide_index_from_the_host(start_chat, tmp_path:
     assert meta["covered"] is False
     assert [item["url"] for item in meta["elsewhere"]] == ["/docs/configuration/#authentication"]
     assert "/chat/_search/index.json" in fetched
+
+
+def test_a_password_in_the_url_is_used_but_never_shown(start_chat, host: StaticHost, caplog):
+    url = host.origin.replace("http://", "http://editor:s3cret-pass@") + "/chat/index.json"
+    with httpx.Client(base_url=start_chat(CHAT_INDEX=url), timeout=10, trust_env=False) as client:
+        assert read_stream(client, question("history"))[0].status_code == 200
+        health = client.get("/healthz").text
+    assert host.requests[0][2]["authorization"].startswith("Basic ")  # sent to the host
+    assert "s3cret" not in health and host.origin + "/chat/index.json" in health
+    assert "s3cret" not in caplog.text
