@@ -1,6 +1,6 @@
 """Chat service benchmark: what the service adds to a streamed answer, at 1 to 1,000 concurrent readers.
 
-    .venv/bin/python bench/chat_bench.py [--quick]
+    .venv/bin/python bench/chat_bench.py [--quick] [--levels 1x100,1x500,2x500]
 
 Three kinds of process, all on 127.0.0.1: the fake upstream (bench/chat_upstream.py: 100 tokens 20 ms apart
 in the OpenAI wire format), the chat service (`python -m chat_service`, one uvicorn worker, restarted for
@@ -47,6 +47,11 @@ SECTION = (
 )
 
 
+def loaded_options(quick: bool) -> list[str]:
+    """Load generator options of every level above one stream."""
+    return ["--full", "2" if quick else "3", "--ramp", "2", "--disconnect-every", "10"]
+
+
 def levels(quick: bool) -> list[tuple[int, list[str]]]:
     """(concurrent streams, load generator options) per level."""
     single = [
@@ -57,16 +62,27 @@ def levels(quick: bool) -> list[tuple[int, list[str]]]:
         "--full",
         "1" if quick else "4",
     ]
-    loaded = ["--full", "2" if quick else "3", "--ramp", "2", "--disconnect-every", "10"]
+    loaded = loaded_options(quick)
     counts = [100] if quick else [100, 500, 1000]
     return [(1, ["--clients", "1", *single])] + [(n, ["--clients", str(n), *loaded]) for n in counts]
 
 
 def plan(quick: bool) -> list[tuple[int, int, list[str]]]:
     """(workers, concurrent streams, load options): every level on one worker, then two workers with Redis."""
-    loaded = ["--full", "2" if quick else "3", "--ramp", "2", "--disconnect-every", "10"]
     one = [(1, streams, options) for streams, options in levels(quick)]
-    return [*one, (2, 100 if quick else 500, ["--clients", "100" if quick else "500", *loaded])]
+    two = 100 if quick else 500
+    return [*one, (2, two, ["--clients", str(two), *loaded_options(quick)])]
+
+
+def chosen_plan(spec: str, quick: bool) -> list[tuple[int, int, list[str]]]:
+    """The plan of `--levels`: comma-separated WORKERSxSTREAMS (e.g. 1x100,2x500), each run as plan() would."""
+    single = dict(levels(quick))[1]
+    chosen = []
+    for item in spec.split(","):
+        workers, streams = (int(part) for part in item.strip().lower().split("x"))
+        options = single if streams == 1 else ["--clients", str(streams), *loaded_options(quick)]
+        chosen.append((workers, streams, options))
+    return chosen
 
 
 def write_export(directory: Path) -> Path:
@@ -208,6 +224,9 @@ def summarize(streams: int, direct: dict, service: dict, workers: int = 1) -> di
         "service_cpu_s": round(cost["cpu_s"], 2),
         "service_cpu_cores": round(cost["cpu_s"] / service["wall_s"], 2),
         "service_cpu_ms_per_token": round(cost["cpu_s"] * 1000 / max(1, service["tokens"]), 3),
+        # The load generator's CPU per token when it reads the upstream itself: this run's yardstick of how
+        # fast the machine is, for comparing service CPU across runs on a shared machine.
+        "direct_read_cpu_ms_per_token": round(direct["cpu_s"] * 1000 / max(1, direct["tokens"]), 3),
         "service_rss_kb": {"baseline": cost["rss_baseline_kb"], "peak": cost["rss_peak_kb"]},
         "rss_per_stream_kb": round(grown / streams, 1),
         "disconnect_ms": {
@@ -229,7 +248,7 @@ def verdicts(rows: list[dict]) -> dict[str, object]:
     """Each target: met (True / False), or None when this run did not measure it."""
     by = {row["streams"]: row for row in rows if row["workers"] == 1}
     two = {row["streams"]: row for row in rows if row["workers"] == 2}
-    biggest = max(by.values(), key=lambda row: row["streams"])
+    biggest = max(by.values(), key=lambda row: row["streams"], default=None)
     worst_disconnect = max((row["disconnect_ms"]["max"] or 0) for row in rows)
     unseen = sum(row["errors"].get("upstream_never_closed", 0) for row in rows)
     return {
@@ -256,7 +275,9 @@ def verdicts(rows: list[dict]) -> dict[str, object]:
         if 500 in two
         else None,
         "rss_per_stream_under_50kb": (
-            biggest["rss_per_stream_kb"] < TARGETS["rss_per_stream_kb"] if biggest["streams"] >= 100 else None
+            biggest["rss_per_stream_kb"] < TARGETS["rss_per_stream_kb"]
+            if biggest is not None and biggest["streams"] >= 100
+            else None
         ),
         "disconnect_closes_upstream_within_100ms": worst_disconnect < TARGETS["disconnect_ms"] and not unseen,
     }
@@ -265,14 +286,15 @@ def verdicts(rows: list[dict]) -> dict[str, object]:
 def table(report: dict) -> str:
     f = lambda value: "-" if value is None else f"{value:g}"  # noqa: E731
     lines = [
-        f"Chat service benchmark ({'quick' if report['quick'] else 'full'}), {report['machine']}; "
+        f"Chat service benchmark ({'quick' if report['quick'] else 'full'}"
+        f"{', levels ' + report['levels'] if report.get('levels') else ''}), {report['machine']}; "
         f"load average {report['loadavg_before']} before, {report['loadavg_after']} after.",
         "Times in ms; added = through the service minus straight at the upstream (same load, same machine).",
         "",
         "| workers | streams | TTFT p50 direct / service (added) | TTFT p99 added | gap p50 added | gap p99 direct / "
-        "service (added) | errors | service CPU (cores) | RSS per stream | disconnect to upstream close "
-        "p50 / max |",
-        "|---:|---:|---|---:|---:|---|---|---:|---:|---|",
+        "service (added) | errors | service CPU (cores) | service CPU per token (direct read) | RSS per stream "
+        "| disconnect to upstream close p50 / max |",
+        "|---:|---:|---|---:|---:|---|---|---:|---:|---:|---|",
     ]
     for row in report["rows"]:
         t, g, d = row["ttft_ms"], row["gap_ms"], row["disconnect_ms"]
@@ -280,7 +302,9 @@ def table(report: dict) -> str:
         lines.append(
             f"| {row['workers']} | {row['streams']} | {f(t['direct']['p50'])} / {f(t['service']['p50'])} ({f(t['added_p50'])}) "
             f"| {f(t['added_p99'])} | {f(g['added_p50'])} | {f(g['direct']['p99'])} / {f(g['service']['p99'])} "
-            f"({f(g['added_p99'])}) | {errors} | {row['service_cpu_cores']:g} | {row['rss_per_stream_kb']:g} KB "
+            f"({f(g['added_p99'])}) | {errors} | {row['service_cpu_cores']:g} "
+            f"| {row['service_cpu_ms_per_token'] * 1000:g} µs ({f(row.get('direct_read_cpu_ms_per_token', 0) * 1000)} µs) "
+            f"| {row['rss_per_stream_kb']:g} KB "
             f"| {f(d['p50'])} / {f(d['max'])} (n={d['n']}) |"
         )
     lines += [
@@ -297,6 +321,10 @@ def table(report: dict) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1 and 100 streams, fewer repetitions")
+    parser.add_argument(
+        "--levels",
+        help="only these levels, comma-separated WORKERSxSTREAMS (e.g. 1x100,1x500,2x500)",
+    )
     parser.add_argument(
         "--service-python",
         default=sys.executable,
@@ -326,7 +354,8 @@ def main() -> int:
                     "CHAT_RATE_PER_MINUTE": "1000000",
                     "CHAT_RATE_BURST": "1000000",
                 }
-                for workers, streams, options in plan(args.quick):
+                chosen = chosen_plan(args.levels, args.quick) if args.levels else plan(args.quick)
+                for workers, streams, options in chosen:
                     print(
                         f"chat bench: {workers} worker(s), {streams} streams ...", file=sys.stderr, flush=True
                     )
@@ -345,6 +374,7 @@ def main() -> int:
             chat_procs.stop(upstream)
     report = {
         "quick": args.quick,
+        "levels": args.levels,
         "machine": f"{platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}",
         "loadavg_before": loadavg_before,
         "loadavg_after": [round(value, 2) for value in os.getloadavg()],

@@ -1,8 +1,9 @@
 """The model API: the only user of the openai SDK.
 
 One `ModelClient` (one `AsyncOpenAI`) lives as long as the app. `stream_completion()` yields the answer's
-text deltas and then one `Finish`; any failure becomes an `UpstreamError` with a stable code and a message
-fit for a reader, while the details go to the operator's log (with the API key redacted).
+text deltas (in lists: those that one read of the upstream brought) and then one `Finish`; any failure
+becomes an `UpstreamError` with a stable code and a message fit for a reader, while the details go to the
+operator's log (with the API key redacted).
 
 The SDK sends the request (`client.post(..., stream=True)`: auth, headers, status errors), and we read the
 events from its response's bytes ourselves: this is the per-token hot path, where the SDK's line-by-line
@@ -83,8 +84,9 @@ def _event_data(event: bytes) -> bytes | None:
     return b"\n".join(line[1:] if line.startswith(b" ") else line for line in lines) if lines else None
 
 
-async def sse_data(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-    """The data of each server-sent event in a byte stream; comments, `event:` and `id:` fields skipped."""
+async def sse_data(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[bytes]]:
+    """The data of the server-sent events in a byte stream, a list per read (the events that read completed);
+    comments, `event:` and `id:` fields skipped. A read that completes no event yields nothing."""
     buffer = b""
     async for chunk in chunks:
         buffer += chunk
@@ -94,10 +96,17 @@ async def sse_data(chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
             buffer = buffer[:-1] if held else buffer
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n") + (b"\r" if held else b"")
         *events, buffer = buffer.split(b"\n\n")
-        for event in events:
-            data = _event_data(event)
-            if data is not None:
-                yield data
+        batch = [data for data in map(_event_data, events) if data is not None]
+        if batch:
+            yield batch
+
+
+def _parse_chunk(data: bytes, request: httpx2.Request) -> tuple[str | None, str | None, object]:
+    """One event's (content, finish_reason, usage); an `{"error": ...}` event raises the SDK's APIError."""
+    chunk = json.loads(data)
+    if isinstance(chunk, dict) and chunk.get("error"):
+        raise _stream_error(chunk, request)
+    return _read_chunk(chunk)
 
 
 def _stream_error(chunk: dict[str, object], request: httpx2.Request) -> openai.APIError:
@@ -211,8 +220,9 @@ class ModelClient:
         """Close the connection pool."""
         await self._client.close()
 
-    async def stream_completion(self, messages: list[dict[str, str]]) -> AsyncIterator[str | Finish]:
-        """Yield text deltas, then one Finish; raise UpstreamError on any upstream failure.
+    async def stream_completion(self, messages: list[dict[str, str]]) -> AsyncIterator[list[str] | Finish]:
+        """Yield text deltas (a list of those that arrived together), then one Finish; raise UpstreamError on
+        any upstream failure.
 
         Closing this generator early (the reader left) closes the upstream response at once.
         """
@@ -239,25 +249,37 @@ class ModelClient:
             with anyio.CancelScope(shield=True):
                 await response.aclose()
 
-    async def _read(self, response: httpx2.Response) -> AsyncIterator[str | Finish]:
+    async def _read(self, response: httpx2.Response) -> AsyncIterator[list[str] | Finish]:
         finish_reason: str | None = None
         usage: object = None
         done = False
         events = sse_data(response.aiter_bytes())
         try:
-            async for data in events:
-                if data.startswith(b"[DONE]"):
-                    done = True
+            async for batch in events:
+                # The deltas that arrived together go on together (one write to the reader); a fault after
+                # some of them still lets those through first.
+                deltas: list[str] = []
+                failure: Exception | None = None
+                for data in batch:
+                    if data.startswith(b"[DONE]"):
+                        done = True
+                        break
+                    try:
+                        content, reason, chunk_usage = _parse_chunk(data, response.request)
+                    except (openai.OpenAIError, ValueError) as error:
+                        failure = error
+                        break
+                    if content:
+                        deltas.append(content)
+                    finish_reason = reason or finish_reason
+                    usage = chunk_usage or usage
+                if deltas:
+                    yield deltas
+                if failure is not None:
+                    raise failure
+                if done:
                     await _drain(events)
                     break
-                chunk = json.loads(data)
-                if isinstance(chunk, dict) and chunk.get("error"):
-                    raise _stream_error(chunk, response.request)
-                content, reason, chunk_usage = _read_chunk(chunk)
-                if content:
-                    yield content
-                finish_reason = reason or finish_reason
-                usage = chunk_usage or usage
         except (httpx2.RequestError, aiohttp.ClientError, ssl.SSLError, anyio.EndOfStream) as error:
             raise self._fail(_transport_error(error, response.request)) from error
         except (openai.OpenAIError, ValueError) as error:

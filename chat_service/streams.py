@@ -4,6 +4,9 @@
 server-sent events. It guarantees the protocol's last rule: whatever happens after the headers are sent
 (an upstream error, a bug, a shutdown), the stream ends with exactly one `done` or `error` event, unless the
 reader has already gone, in which case the generator (and through it the upstream request) is closed at once.
+A `token` event's data is one delta, or a list of deltas that arrived together: each is framed as its own
+`token` event, and they go to the server as one message: one write to the socket (the largest single share
+of a token's CPU in a profile at 100 streams) for the tokens that piled up while the loop was busy.
 """
 
 from __future__ import annotations
@@ -131,7 +134,12 @@ class EventStream:
             self._registry.open.discard(handle)
 
     async def _send(self, send: Send, event: str, data: object) -> None:
-        chunk = encode_token(data) if event == "token" else encode_event(event, data)  # type: ignore[arg-type]
+        if event != "token":
+            chunk = encode_event(event, data)
+        elif isinstance(data, list):
+            chunk = b"".join(map(encode_token, data))
+        else:
+            chunk = encode_token(data)  # type: ignore[arg-type]
         await send({"type": "http.response.body", "body": chunk, "more_body": True})
         self._last_sent = time.monotonic()
         self._ended = self._ended or event in TERMINAL

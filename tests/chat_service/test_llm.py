@@ -2,12 +2,14 @@ import json
 import logging
 
 import aiohttp
+import anyio
 import httpx2
 import openai
 import pytest
 
 from chat_service.config import Secret
-from chat_service.llm import _read_chunk, _Truncated, _usage, classify_error, redact
+from chat_service.errors import UpstreamError
+from chat_service.llm import Finish, _read_chunk, _Truncated, _usage, classify_error, redact, sse_data
 from tests.chat_service.support import SECRET
 
 REQUEST = httpx2.Request("POST", "http://127.0.0.1/v1/chat/completions")
@@ -110,3 +112,56 @@ def aiohttp_timeout(cause: Exception) -> openai.APITimeoutError:
 def test_a_dropped_connection_reported_as_a_timeout_is_unavailable():
     assert classify_error(aiohttp_timeout(aiohttp.ServerDisconnectedError())).code == "upstream_unavailable"
     assert classify_error(aiohttp_timeout(aiohttp.ServerTimeoutError("slow"))).code == "upstream_timeout"
+
+
+async def _collect(items) -> list[object]:
+    return [item async for item in items]
+
+
+async def _reads(*chunks: bytes):
+    for chunk in chunks:
+        yield chunk
+
+
+def _event(delta: dict[str, str], finish_reason: str | None = None) -> bytes:
+    choice = {"index": 0, "delta": delta, "finish_reason": finish_reason}
+    return b"data: " + json.dumps({"choices": [choice]}).encode() + b"\n\n"
+
+
+def test_events_that_one_read_completes_come_together():
+    reads = _reads(b"data: a\n\ndata: b\n\nda", b"ta: c\n\n", b": comment\n\n", b"data: d\r\n\r\n")
+    assert anyio.run(_collect, sse_data(reads)) == [[b"a", b"b"], [b"c"], [b"d"]]
+
+
+def read_answer(*chunks: bytes, seen: list[object] | None = None) -> list[object]:
+    """What the model client yields (into `seen` as it goes) for an upstream body arriving in these reads."""
+    from chat_service.config import load_settings
+    from chat_service.llm import ModelClient
+
+    client = ModelClient(load_settings({"OPENAI_API_KEY": SECRET}))
+    response = httpx2.Response(200, content=_reads(*chunks), request=REQUEST)
+    items = [] if seen is None else seen
+
+    async def read() -> list[object]:
+        async for item in client._read(response):
+            items.append(item)
+        return items
+
+    return anyio.run(read)
+
+
+def test_deltas_that_arrive_together_are_passed_on_together():
+    items = read_answer(
+        _event({"content": "One"}) + _event({"content": " two"}),
+        _event({"content": " three"}) + _event({}, "stop") + b"data: [DONE]\n\n",
+    )
+    assert items == [["One", " two"], [" three"], Finish("stop", None)]
+
+
+def test_deltas_before_an_error_event_in_the_same_read_still_arrive():
+    error = b'data: {"error": {"message": "The model crashed."}}\n\n'
+    seen: list[object] = []
+    with pytest.raises(UpstreamError) as raised:
+        read_answer(_event({"content": "One"}) + _event({"content": " two"}) + error, seen=seen)
+    assert seen == [["One", " two"]]
+    assert raised.value.code == "upstream_error"
