@@ -41,6 +41,7 @@ from chat_service.sources import export_source
 from chat_service.streams import Event, EventStream, KeepRawSend, StreamRegistry
 
 log = logging.getLogger("chat_service")
+ELSEWHERE_SECONDS = 3.0  # the longest an uncovered question waits for other articles to offer
 
 
 class ChatState:
@@ -113,11 +114,24 @@ class ChatState:
             raise OSError(error.message) from None
 
     async def elsewhere(self, question: str, current: str) -> list[dict[str, str]]:
-        """Sections of other articles that cover a question the current one does not."""
+        """Sections of other articles that cover a question the current one does not; [] when none can be
+        found in time (a slow static host, an index being rewritten): the answer must not wait on them."""
         if self.site_index is None:
             return []
-        # Shards may have to be read from disk: off the event loop.
-        slugs = await anyio.to_thread.run_sync(self.site_index.candidates, question, current)
+        try:
+            with anyio.fail_after(ELSEWHERE_SECONDS):
+                return await self._elsewhere(self.site_index, question, current)
+        except TimeoutError:
+            log.warning(
+                "no other articles offered: the site-wide index did not answer in %s s", ELSEWHERE_SECONDS
+            )
+        except Exception:
+            log.exception("no other articles offered: reading the site-wide index failed")
+        return []
+
+    async def _elsewhere(self, site: SiteIndex, question: str, current: str) -> list[dict[str, str]]:
+        # Shards may have to be read from disk or the host: off the event loop.
+        slugs = await anyio.to_thread.run_sync(site.candidates, question, current, abandon_on_cancel=True)
         candidates: dict[str, ArticleIndex | None] = {}
         for slug in slugs:
             try:

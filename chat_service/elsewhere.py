@@ -81,7 +81,9 @@ class SiteIndex:
                 for number, weight in zip(postings[0::2], postings[1::2], strict=True):
                     scores[number] = scores.get(number, 0.0) + idf * weight / (weight + 1.0)
         ranked = sorted(scores, key=lambda number: (-scores[number], number))
-        return [slugs[number] for number in ranked if slugs[number] != exclude][:limit]
+        # A shard newer than the head (a build rewriting the index) may name articles the head lacks.
+        known = [slugs[number] for number in ranked if number < len(slugs)]
+        return [slug for slug in known if slug != exclude][:limit]
 
     def _load_head(self) -> tuple[int, tuple[str, ...]] | None:
         if self._head is None and not self._failed:

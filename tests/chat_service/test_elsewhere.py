@@ -151,3 +151,20 @@ def test_a_rebuild_is_picked_up_without_a_restart(start_chat, tmp_path: Path):
         build(content, tmp_path / "dist", search=False)
         elsewhere = read_stream(client, body)[1][0][1]["elsewhere"]
     assert [item["url"] for item in elsewhere] == ["/configuration/#authentication"]
+
+
+def test_a_broken_site_wide_index_offers_nothing_and_the_answer_goes_on(start_chat, tmp_path: Path):
+    content = tmp_path / "content"
+    content.mkdir()
+    for name, text in ARTICLES.items():
+        (content / name).write_text(textwrap.dedent(text))
+    build(content, tmp_path / "dist", search=False)
+    (tmp_path / "dist" / "chat" / "_search" / "index.json").write_text("[]")  # JSON, but not the head
+    manifest = tmp_path / "dist" / "chat" / "index.json"
+    with httpx.Client(base_url=start_chat(CHAT_INDEX=str(manifest)), timeout=10, trust_env=False) as client:
+        response, events = read_stream(
+            client, question("How do I turn on two-factor authentication?", article="install")
+        )
+    assert response.status_code == 200
+    assert events[0][1]["covered"] is False and events[0][1]["elsewhere"] == []
+    assert events[-1][0] == "done"
