@@ -13,6 +13,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import re
 import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -20,6 +21,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from chat_service.terms import analyzer
+
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")  # every C0 and C1 control but the newline
 
 SIMILAR = 0.5  # the least share of words two questions have in common to be one group (Jaccard)
 
@@ -103,7 +106,12 @@ def format_report(questions: dict[str, list[str]], language: str = "en") -> str:
             also = f"  (also: {'; '.join(text for text, _ in others[:3])})" if others else ""
             out.append(f"  {group.count:>4} × {first}{also}")
         out.append("")
-    return "\n".join(out).rstrip()
+    return _printable("\n".join(out).rstrip())
+
+
+def _printable(text: str) -> str:
+    # Questions are typed by anyone: a terminal must not take an escape sequence in one for a command.
+    return _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", text)
 
 
 def main(argv: Sequence[str]) -> int:

@@ -136,3 +136,10 @@ def test_gaps_command(tmp_path):
         check=False,
     )
     assert missing.returncode == 2 and "cannot read the question log" in missing.stderr
+
+
+def test_the_report_shows_control_characters_as_text():
+    hostile = "How do I \x1b]0;pwned\x07\x1b[2J turn it on?"
+    report = format_report({"install": [hostile]})
+    assert "\x1b" not in report and "\x07" not in report
+    assert "How do I \\x1b]0;pwned\\x07\\x1b[2J turn it on?" in report
