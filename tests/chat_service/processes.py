@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -108,7 +109,10 @@ def redis_server() -> Iterator[Redis]:
     """A throwaway redis-server on 127.0.0.1 (a free port, nothing saved to disk); stopped by its pid."""
     binary = shutil.which("redis-server")
     if binary is None:
-        raise RuntimeError("redis-server is not installed (apt-get install redis-server)")
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("FOLIO_REQUIRE_BROWSER") == "1":  # CI (.ci/run) installs it: missing is a failure
+            raise RuntimeError(message)
+        pytest.skip(message)
     port = free_port()
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
