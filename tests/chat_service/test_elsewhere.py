@@ -57,16 +57,20 @@ ARTICLES = {
 }
 
 
-@pytest.fixture(scope="module")
-def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("elsewhere")
+def build_site(folder: Path, names=ARTICLES, base_url: str = "https://example.org/docs/") -> Path:
+    """Build the ``names`` of ARTICLES into folder/dist; return the chat manifest's path."""
     content = folder / "content"
-    content.mkdir()
-    (content / "site.toml").write_text('title = "Lumen docs"\nbase_url = "https://example.org/docs/"\n')
-    for name, text in ARTICLES.items():
-        (content / name).write_text(textwrap.dedent(text))
+    content.mkdir(exist_ok=True)
+    (content / "site.toml").write_text(f'title = "Lumen docs"\nbase_url = "{base_url}"\n')
+    for name in names:
+        (content / name).write_text(textwrap.dedent(ARTICLES[name]))
     build(content, folder / "dist", search=False)
     return folder / "dist" / "chat" / "index.json"
+
+
+@pytest.fixture(scope="module")
+def manifest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_site(tmp_path_factory.mktemp("elsewhere"))
 
 
 def indexes(manifest: Path):
@@ -133,13 +137,8 @@ def test_chat_streams_elsewhere_when_the_article_does_not_cover_it(start_chat, m
 
 
 def test_a_rebuild_is_picked_up_without_a_restart(start_chat, tmp_path: Path):
+    manifest = build_site(tmp_path, ("install.md", "faq.md"), base_url="https://example.org/")
     content = tmp_path / "content"
-    content.mkdir()
-    (content / "site.toml").write_text('title = "Lumen docs"\nbase_url = "https://example.org/"\n')
-    for name in ("install.md", "faq.md"):
-        (content / name).write_text(textwrap.dedent(ARTICLES[name]))
-    build(content, tmp_path / "dist", search=False)
-    manifest = tmp_path / "dist" / "chat" / "index.json"
     body = question("How do I turn on two-factor authentication?", article="install")
     with httpx.Client(
         base_url=start_chat(CHAT_INDEX=str(manifest), CHAT_INDEX_CHECK_SECONDS="0"),
@@ -154,13 +153,8 @@ def test_a_rebuild_is_picked_up_without_a_restart(start_chat, tmp_path: Path):
 
 
 def test_a_broken_site_wide_index_offers_nothing_and_the_answer_goes_on(start_chat, tmp_path: Path):
-    content = tmp_path / "content"
-    content.mkdir()
-    for name, text in ARTICLES.items():
-        (content / name).write_text(textwrap.dedent(text))
-    build(content, tmp_path / "dist", search=False)
-    (tmp_path / "dist" / "chat" / "_search" / "index.json").write_text("[]")  # JSON, but not the head
-    manifest = tmp_path / "dist" / "chat" / "index.json"
+    manifest = build_site(tmp_path)
+    (manifest.parent / "_search" / "index.json").write_text("[]")  # JSON, but not the head
     with httpx.Client(base_url=start_chat(CHAT_INDEX=str(manifest)), timeout=10, trust_env=False) as client:
         response, events = read_stream(
             client, question("How do I turn on two-factor authentication?", article="install")

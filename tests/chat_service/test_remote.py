@@ -1,6 +1,5 @@
 """CHAT_INDEX as the URL of index.json on a real static host on 127.0.0.1 (see static_host.py)."""
 
-import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -8,10 +7,9 @@ import httpx
 import pytest
 
 from chat_service.__main__ import main
-from site_builder.build import build
 from tests.chat_service.static_host import StaticHost
 from tests.chat_service.support import question, read_stream, sample_export, wait_until, write_export
-from tests.chat_service.test_elsewhere import ARTICLES
+from tests.chat_service.test_elsewhere import build_site
 
 
 @pytest.fixture
@@ -121,12 +119,7 @@ def test_a_missing_manifest_at_the_url_stops_start_up(monkeypatch, host: StaticH
 
 
 def test_elsewhere_reads_the_site_wide_index_from_the_host(start_chat, tmp_path: Path):
-    content = tmp_path / "content"
-    content.mkdir()
-    (content / "site.toml").write_text('title = "Lumen docs"\nbase_url = "https://example.org/docs/"\n')
-    for name, text in ARTICLES.items():
-        (content / name).write_text(textwrap.dedent(text))
-    build(content, tmp_path / "dist", search=False)
+    build_site(tmp_path)
     with StaticHost(tmp_path / "dist") as host:
         url = host.origin + "/chat/index.json"
         with httpx.Client(base_url=start_chat(CHAT_INDEX=url), timeout=10, trust_env=False) as client:
