@@ -92,10 +92,8 @@ class ChatState:
         """Read the site-wide index (for `elsewhere`) afresh: the manifest is new, so may the index be."""
         language = self.store.manifest.language
         if not self.store.source.remote:
-            if self.site_index is None:
-                self.site_index = SiteIndex(self.settings.index_path, language)
-            else:
-                self.site_index.reset(language)
+            # A new one rather than emptying the old: a question may be reading the old one in a thread.
+            self.site_index = SiteIndex(self.settings.index_path, language)
             return
         # From the static host, fetched with the export's own client from the index's worker thread; the
         # articles' digests name this version of the index, so no cache between here and the host serves an old one.

@@ -55,16 +55,9 @@ class SiteIndex:
         self._words = analyzer(language)
         self._kept = shards_kept
         self._lock = threading.Lock()
-        self.reset()
-
-    def reset(self, language: str | None = None) -> None:
-        """Forget what was loaded (the build wrote a new index); the next question reads it afresh."""
-        with self._lock:
-            if language is not None:
-                self._words = analyzer(language)
-            self._head: tuple[int, tuple[str, ...]] | None = None
-            self._shards: OrderedDict[int, Shard] = OrderedDict()
-            self._failed = False
+        self._head: tuple[int, tuple[str, ...]] | None = None
+        self._shards: OrderedDict[int, Shard] = OrderedDict()
+        self._failed = False  # until a new SiteIndex (the next manifest): one log line, not one per question
 
     def candidates(self, question: str, exclude: str, limit: int = CANDIDATES) -> list[str]:
         """Slugs of the articles (other than `exclude`) that share the question's rarest words, best first."""
@@ -95,7 +88,7 @@ class SiteIndex:
                     raise ValueError(f"stemmed with {data.get('stemmer')}, not {self._words.algorithm}")
                 self._head = (int(data["shards"]), tuple(str(slug) for slug in data["articles"]))
             except (OSError, ValueError, KeyError, TypeError) as error:
-                self._failed = True  # until the next reload: one log line, not one per question
+                self._failed = True
                 log.warning("no site-wide index in %s (rebuild the site): %s", self.folder, error)
         return self._head
 
