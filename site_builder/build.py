@@ -52,7 +52,7 @@ def build(
     """
     started = time.perf_counter()
     cache = cache if cache is not None else BuildCache(version=code_version())
-    reuse, label = Reuse(cache, out_dir), _label(content_dir)
+    reuse, label = Reuse(cache, out_dir, search=search, in_place=in_place), _label(content_dir)
     settings = config.load_config(content_dir)
     articles = load_articles(content_dir, label, cache, workers)
     site = assemble_cached(settings, articles, drafts, cache)
@@ -68,7 +68,7 @@ def build(
     pages, rendered = reuse.render("pages", plans, workers)
     chat_files, _ = reuse.render("chat", chat_plans, workers=1)
     listed = [p.path for p in plans if p.path.endswith("index.html") and p.rank != ALIAS_RANK]
-    old_search, index_search = reuse.search_index(search, in_place, plans)
+    old_search, index_search = reuse.search_index(plans)
     files = [
         *theme_files,
         *static_files,
@@ -83,7 +83,7 @@ def build(
         *old_search,
     ]
     try:
-        written, touched = reuse.write(files, _steps(index_search, finalize), in_place)
+        written, touched = reuse.write(files, _steps(index_search, finalize))
     except SiteError as exc:
         raise BuildFailed([exc]) from None
     except search_index.SearchIndexError as exc:

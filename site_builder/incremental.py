@@ -23,12 +23,13 @@ SEARCH_INDEX = "pagefind"  # the folder Pagefind writes its index to
 class Reuse:
     """What one build takes from the last build into the same output folder, and leaves for the next."""
 
-    def __init__(self, cache: BuildCache, out_dir: Path) -> None:
+    def __init__(self, cache: BuildCache, out_dir: Path, *, search: bool, in_place: bool) -> None:
+        """``search``: this build runs Pagefind; ``in_place``: it updates ``out_dir`` file by file (watch mode)."""
         self.cache, self.out_dir = cache, out_dir
+        self.search, self.in_place = search, in_place
         self.out_key = str(out_dir.resolve())
         self.same_out = cache.out_dir == self.out_key
         self._changed: dict[str, bool] = {}
-        self._search = (False, False)  # (search, in_place) of this build, as search_index() was told
 
     def render(
         self, kind: str, plans: list[PagePlan], workers: int
@@ -58,13 +59,12 @@ class Reuse:
             return []
         return output.previous_files(self.out_dir, folder)
 
-    def search_index(
-        self, search: bool, in_place: bool, plans: list[PagePlan]
-    ) -> tuple[list[OutputFile], bool]:
+    def search_index(self, plans: list[PagePlan]) -> tuple[list[OutputFile], bool]:
         """Pagefind's files to carry over, and whether Pagefind must index the site anew."""
-        self._search = (search, in_place)
-        if not search:  # the dev server keeps the last index, if any; a plain build without search has none
-            return (output.previous_files(self.out_dir, SEARCH_INDEX) if in_place else []), False
+        if (
+            not self.search
+        ):  # the dev server keeps the last index, if any; a plain build without search has none
+            return (output.previous_files(self.out_dir, SEARCH_INDEX) if self.in_place else []), False
         # The last index holds only for the very pages it was made from: the dev server updates pages
         # without indexing them, so "no page changed since the last build" is not enough.
         indexed = self.same_out and self.cache.search_pages == {p.path: p.key for p in plans}
@@ -72,10 +72,10 @@ class Reuse:
         return old, not old
 
     def write(
-        self, files: list[OutputFile], steps: Callable[[Path], None] | None, in_place: bool
+        self, files: list[OutputFile], steps: Callable[[Path], None] | None
     ) -> tuple[int, tuple[str, ...] | None]:
         """Write the site (in place for the dev server); the count, and the paths an in-place write touched."""
-        if in_place and self.same_out and self.out_dir.is_dir():
+        if self.in_place and self.same_out and self.out_dir.is_dir():
             return len(files), tuple(output.write_in_place(files, self.out_dir, self.cache.outputs, steps))
         return output.write_all(files, self.out_dir, steps), None
 
@@ -88,8 +88,9 @@ class Reuse:
         cache.dirty |= not self.same_out or now != (cache.pages, cache.chat, cache.outputs)
         cache.out_dir = self.out_key
         cache.pages, cache.chat, cache.outputs = now
-        search, in_place = self._search
-        if search or not in_place:  # an in-place build without search keeps the last index as it was
-            searched = now[0] if search else {}
+        if (
+            self.search or not self.in_place
+        ):  # an in-place build without search keeps the last index as it was
+            searched = now[0] if self.search else {}
             cache.dirty |= searched != cache.search_pages
             cache.search_pages = searched
