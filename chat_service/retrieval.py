@@ -42,7 +42,6 @@ class Context:
     article: Article
     sections: tuple[Section, ...]
     sources: tuple[Section, ...]
-    matched: bool
     covered: bool = True
     quote: str | None = None  # the passage the reader selected and asks about
     quoted: Section | None = None  # the section it was found in
@@ -140,7 +139,6 @@ def select_context(
         article=article,
         sections=article.sections,
         sources=sources,
-        matched=bool(ranked),
         covered=covered,
         quote=quote,
         quoted=quoted,

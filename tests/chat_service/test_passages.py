@@ -52,7 +52,7 @@ def test_the_quoted_section_is_the_first_source_whatever_the_question(article):
     index = index_article(article)
     context = select_context(index, ["Who profits from the holiday season?"], 10_000, quote="liminal time")
     assert [s.heading for s in context.sources][:2] == ["Key concepts", "Economic impact"]
-    assert context.quoted.heading == "Key concepts" and context.quote == "liminal time" and context.matched
+    assert context.quoted.heading == "Key concepts" and context.quote == "liminal time" and context.covered
     unmatched = select_context(index, ["quantum chromodynamics"], 10_000, quote="liminal time")
     assert [s.heading for s in unmatched.sources] == ["Key concepts"]  # not the fallback introduction
     without = select_context(index, ["Who profits from the holiday season?"], 10_000)

@@ -35,7 +35,7 @@ def test_whole_article_when_it_fits(article):
     context = select_context(article, ["holiday season"], budget_tokens=10_000)
     assert context.sections == article.article.sections
     assert headings(context.sources) == ["Economic impact"]
-    assert context.matched
+    assert context.covered
 
 
 def test_introduction_and_best_sections_when_it_does_not_fit(article):
@@ -46,7 +46,7 @@ def test_introduction_and_best_sections_when_it_does_not_fit(article):
 
 def test_a_question_the_article_does_not_cover_has_no_sources(article):
     context = select_context(article, ["quantum chromodynamics"], budget_tokens=10_000)
-    assert not context.matched and not context.covered
+    assert not context.covered
     assert context.sources == ()
     assert context.sections == article.article.sections  # the model still sees the article, to say so
 
