@@ -68,14 +68,18 @@ def test_the_shard_count_grows_with_the_site(built, monkeypatch):
     assert head["shards"] >= 4 and all(len(shard) < sum(map(len, files)) for shard in files)
 
 
-def test_a_build_that_changes_nothing_keeps_the_last_index(tmp_path, site):
+def test_a_build_that_changes_nothing_keeps_the_last_index(tmp_path, site, monkeypatch):
     from site_builder.build import build
     from site_builder.cache import BuildCache
 
     content = site({"install.md": INSTALL, "config.md": CONFIG})
     cache, out = BuildCache(), tmp_path / "dist"
     build(content, out, cache=cache, in_place=True)
+    made = chat_search.chat_search_files
+    calls = []
+    monkeypatch.setattr(chat_search, "chat_search_files", lambda site: calls.append(site) or made(site))
     again = build(content, out, cache=cache, in_place=True)
+    assert calls == []  # the last index is kept, not made again (an identical one would touch nothing either)
     assert not [path for path in again.touched if path.startswith("chat/")]
     (content / "config.md").write_text(CONFIG.replace("every user", "every user and every admin"))
     edited = build(content, out, cache=cache, in_place=True)
