@@ -21,6 +21,7 @@ import platform
 import sys
 import tempfile
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -346,15 +347,16 @@ def main() -> int:
         }
         rows = []
         try:
-            with redis_server() as redis:
+            chosen = chosen_plan(args.levels, args.quick) if args.levels else plan(args.quick)
+            # Redis only for the levels with more than one worker (they must share the rate limit).
+            with redis_server() if any(w > 1 for w, _, _ in chosen) else nullcontext() as redis:
                 shared = {
                     **environ,
-                    "CHAT_REDIS_URL": redis.url,
+                    "CHAT_REDIS_URL": redis.url if redis else "",
                     # Every reader here is 127.0.0.1: a limit no load reaches, still counted in Redis.
                     "CHAT_RATE_PER_MINUTE": "1000000",
                     "CHAT_RATE_BURST": "1000000",
                 }
-                chosen = chosen_plan(args.levels, args.quick) if args.levels else plan(args.quick)
                 for workers, streams, options in chosen:
                     print(
                         f"chat bench: {workers} worker(s), {streams} streams ...", file=sys.stderr, flush=True

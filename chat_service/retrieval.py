@@ -93,8 +93,7 @@ def _quoted_first(
 ) -> tuple[list[tuple[float, int]], tuple[Section, ...]]:
     position = article.sections.index(quoted)
     others = [item for item in ranked if item[1] != position]
-    # Without a match for the question, _sources() fell back to the introduction: the quoted section replaces it.
-    sources = (quoted, *(s for s in sources if s != quoted and ranked))[:MAX_SOURCES]
+    sources = (quoted, *(s for s in sources if s != quoted))[:MAX_SOURCES]
     return [(math.inf, position), *others], sources
 
 
@@ -112,7 +111,7 @@ def _fit(section: Section, budget: int) -> Section | None:
 
 def _sources(article: Article, ranked: Sequence[tuple[float, int]]) -> tuple[Section, ...]:
     if not ranked:
-        return article.sections[:1]
+        return ()
     # Cite only strong matches: a section sharing one common word with the question is not a source.
     best = ranked[0][0]
     return tuple(article.sections[position] for score, position in ranked[:MAX_SOURCES] if score >= best / 2)

@@ -1,9 +1,9 @@
 """Real processes for tests: `python -m chat_service` and `redis-server`, on 127.0.0.1, stopped by pid.
 
-    with chat_command(env, "--workers", "2") as service:   # service.url, service.process
-        httpx.get(service.url + "/healthz")
-    with redis_server() as redis:                           # redis.url, redis.stop()
-        ...
+with chat_command(env, "--workers", "2") as service:   # service.url, service.process
+    httpx.get(service.url + "/healthz")
+with redis_server() as redis:                           # redis.url, redis.stop()
+    ...
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import IO
 
 import httpx
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -71,7 +70,9 @@ def chat_command(env: dict[str, str], *args: str, start_timeout: float = 30.0) -
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("CHAT_", "OPENAI_"))}
     # A file, not a pipe: a pipe nobody reads would fill up and block the service's logging.
     log = tempfile.TemporaryFile(mode="w+")
-    process = subprocess.Popen(command, cwd=ROOT, env={**environ, **env}, stdout=log, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command, cwd=ROOT, env={**environ, **env}, stdout=log, stderr=subprocess.STDOUT
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + start_timeout
@@ -79,7 +80,9 @@ def chat_command(env: dict[str, str], *args: str, start_timeout: float = 30.0) -
             if process.poll() is not None or time.monotonic() > deadline:
                 stop(process)
                 log.seek(0)
-                raise RuntimeError(f"the chat service did not start (exit {process.returncode}):\n{log.read()}")
+                raise RuntimeError(
+                    f"the chat service did not start (exit {process.returncode}):\n{log.read()}"
+                )
             time.sleep(0.1)
         yield Service(url, process, log)
     finally:
@@ -109,10 +112,7 @@ def redis_server() -> Iterator[Redis]:
     """A throwaway redis-server on 127.0.0.1 (a free port, nothing saved to disk); stopped by its pid."""
     binary = shutil.which("redis-server")
     if binary is None:
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("FOLIO_REQUIRE_BROWSER") == "1":  # CI (.ci/run) installs it: missing is a failure
-            raise RuntimeError(message)
-        pytest.skip(message)
+        raise FileNotFoundError("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
     command = [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
