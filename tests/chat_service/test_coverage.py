@@ -3,6 +3,7 @@
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import httpx
@@ -73,10 +74,18 @@ def test_the_question_log_is_off_by_default_and_checked_at_start_up(tmp_path):
 def test_appends_from_several_writers_stay_whole_lines(tmp_path):
     path = tmp_path / "q.jsonl"
     writers = [QuestionLog(path) for _ in range(3)]
-    for number in range(30):
-        writers[number % 3].append("a", f"question {number} " + "x" * 500)
+
+    def write(first: int) -> None:  # one thread per writer, as workers would append at the same time
+        for number in range(first, 600, 3):
+            writers[first].append("a", f"question {number} " + "x" * 5000)
+
+    threads = [threading.Thread(target=write, args=(first,)) for first in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
     records = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
-    assert sorted(r["question"].split()[1] for r in records) == sorted(str(n) for n in range(30))
+    assert sorted(int(r["question"].split()[1]) for r in records) == list(range(600))
 
 
 def test_similar_questions_are_grouped_most_frequent_first():

@@ -7,13 +7,20 @@ import httpx
 import pytest
 
 from chat_service.__main__ import main, parse_args
+from chat_service.config import load_settings
 from tests.chat_service.processes import chat_command, stop
 from tests.chat_service.support import parse_sse, question, wait_until
 
 
-def test_workers_default_to_chat_workers_then_one(monkeypatch: pytest.MonkeyPatch):
+def test_workers_come_from_the_option_then_chat_workers_then_one(monkeypatch: pytest.MonkeyPatch, capsys):
     assert parse_args([]).workers is None
-    assert parse_args(["--workers", "3"]).workers == 3
+    assert load_settings({}).workers == 1
+    # Without Redis, more than one worker stops start-up, naming the count main() settled on.
+    monkeypatch.setenv("CHAT_WORKERS", "2")
+    assert main([]) == 2
+    assert "--workers 2: each worker would count the rate limit" in capsys.readouterr().err
+    assert main(["--workers", "3"]) == 2
+    assert "--workers 3: each worker would count the rate limit" in capsys.readouterr().err
 
 
 def test_two_workers_serve_one_port(export_path: Path):
