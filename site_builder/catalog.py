@@ -11,7 +11,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 from . import links as site_links
 from .errors import ArticleWarning, DuplicateSlugError, LinkError, SiteError
-from .model import Article, Entry, Folder, Link, Site, SiteConfig, slugify, title_from_name
+from .model import Article, Entry, Folder, Link, Site, SiteConfig, folder_prefixes, slugify, title_from_name
 
 RELATED_COUNT = 5
 TAG_WEIGHT = 2.0
@@ -87,12 +87,6 @@ def folder_tree(articles: Sequence[Article]) -> dict[str, Folder]:
     }
 
 
-def folder_prefixes(url: str) -> list[str]:
-    """The folders above a URL, from the root: ``a/b/c/`` -> ``["", "a/", "a/b/"]``."""
-    parts = url.strip("/").split("/") if url else []
-    return ["/".join(parts[:i]) + "/" if i else "" for i in range(len(parts))]
-
-
 def folder_title(url: str, page: Article | None) -> str:
     """A folder's page's short title, else its name as a title."""
     return page.short_title if page else title_from_name(posixpath.basename(url.rstrip("/")))
@@ -137,7 +131,7 @@ def check_links(site: Site, site_map: site_links.SiteMap, label: str) -> list[Si
     """Links that lead nowhere (no page, file or anchor there), and 'see_also' slugs that name no article."""
     by_url = {a.url: a for a in site.articles}
     problems: list[SiteError] = []
-    for article in (*site.articles, *((site.home,) if site.home else ())):
+    for article in site.pages:
         where = f"{label}/{article.source}"
         for link in article.doc.links:
             url = site_links.target(link, article.url, site_map)
@@ -171,7 +165,7 @@ def article_notes(site: Site, label: str) -> list[SiteError]:
     """What parsing noticed in the published articles (foreign syntax, no text), as warnings."""
     return [
         ArticleWarning(f"{label}/{a.source}", note.line, note.message, note.hint)
-        for a in (*site.articles, *((site.home,) if site.home else ()))
+        for a in site.pages
         for note in a.notes
     ]
 

@@ -18,14 +18,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
-from .model import LINK_PREFIX, Article, Link, Site
+from .model import FOLDER_PAGES, LINK_PREFIX, Article, Link, Site
 
 # A start tag: text never holds a raw '<' (code shows it as &lt;), so attributes are only looked for in these.
 _TAG = re.compile(r"""<[A-Za-z][\w-]*(?:[^>"']|"[^"]*"|'[^']*')*>""")
 _OWN_LINK = re.compile(r'^<a class="(?:anchor|footnote-ref|footnote-backref)"')
 _ATTR = re.compile(r"""(?<=\s)(href|src)=("[^"]*"|'[^']*')""")
 _BAD_URL_CHARS = re.compile(r"""[\s"<>\\^`{|}]|%(?![0-9A-Fa-f]{2})""")
-_INDEX_NAMES = ("_index.md", "index.md", "README.md", "readme.md")
 THEME_IDS = frozenset({"main", "article-body", "top"})  # on every article page, whatever its text
 
 
@@ -41,7 +40,7 @@ class SiteMap:
 
 def site_map(site: Site, paths: frozenset[str]) -> SiteMap:
     """The SiteMap of a site whose output files are ``paths``."""
-    pages = (*site.articles, *((site.home,) if site.home else ()))
+    pages = site.pages
     return SiteMap(
         sources={a.source: a.url for a in pages},
         paths=paths,
@@ -131,7 +130,7 @@ def target(link: Link, page_url: str, site: SiteMap) -> str | None:
             if candidate in site.sources:
                 return site.sources[candidate]
         folder, name = posixpath.split(link.target)
-        return lookup(f"{folder}/" if folder else "", site.paths) if name in _INDEX_NAMES else None
+        return lookup(f"{folder}/" if folder else "", site.paths) if name in FOLDER_PAGES else None
     if link.kind == "root":
         path = link.target.lstrip("/")
         found = lookup(path, site.paths)

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 
 ARTICLE_RANK, ALIAS_RANK, GENERATED_RANK = 0, 1, 2  # who wins a clash over one output path (claims.py)
+# The page of its folder, best first: Hugo's and Zola's _index.md, MkDocs' index.md, a README.md (GitHub).
+FOLDER_PAGES = ("_index.md", "index.md", "README.md", "readme.md")
+
 # How the markdown stage marks a link to another article until a page resolves it to a URL.
 LINK_PREFIX = "folio:"
 
@@ -23,6 +26,12 @@ def title_from_name(name: str) -> str:
 def slugify(text: str) -> str:
     """A tag or category name as a URL segment: ``Static Sites`` -> ``static-sites``."""
     return re.sub(r"[^\w]+", "-", text.lower()).strip("-") or "untitled"
+
+
+def folder_prefixes(url: str) -> list[str]:
+    """The folders above a URL, from the root: ``a/b/c/`` -> ``["", "a/", "a/b/"]``."""
+    parts = url.strip("/").split("/") if url else []
+    return ["/".join(parts[:i]) + "/" if i else "" for i in range(len(parts))]
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -173,6 +182,11 @@ class Site:
     # Folders by URL (``guides/``; ``""`` is the root): their page, if any, and what they list.
     folders: Mapping[str, Folder] = field(default_factory=dict)
     home: Article | None = None  # content/_index.md (or index.md, README.md): the home page's text
+
+    @property
+    def pages(self) -> tuple[Article, ...]:
+        """Every page made from a source: the articles, and the home page's text if there is one."""
+        return (*self.articles, self.home) if self.home else self.articles
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

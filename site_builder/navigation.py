@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .model import Folder, Site
+from .model import Folder, Site, folder_prefixes
 
 SUMMARY_LIMIT = 160
 
 
 def breadcrumbs(site: Site, url: str, urls: Callable[[str], str]) -> list[tuple[str, str]]:
     """(title, href) for the home page and each folder above ``url``; empty for a page at the top level."""
-    parts = url.strip("/").split("/") if url else []
-    above = ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
+    above = folder_prefixes(url)[1:]
     if not above:
         return []
     crumbs = [("Home", urls(""))]

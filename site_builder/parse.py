@@ -9,10 +9,7 @@ import posixpath
 
 from . import chat_search, foreign, knowledge, markdown
 from .content import split_front_matter
-from .model import Article, Note, Source, title_from_name
-
-# The page of its folder: Hugo's and Zola's _index.md, MkDocs' index.md, or a README.md (GitHub, MkDocs).
-FOLDER_PAGES = ("_index.md", "index.md", "README.md", "readme.md")
+from .model import FOLDER_PAGES, Article, Note, Source, title_from_name
 
 
 def parse_article(source: Source, label: str) -> Article:

@@ -34,6 +34,7 @@ from .model import (
     OutputFile,
     PagePlan,
     Site,
+    folder_prefixes,
     slugify,
 )
 from .navigation import breadcrumbs, entries_view, shorten
@@ -251,7 +252,7 @@ class Renderer:
 
     def _crumb_titles(self, url: str) -> str:
         folders = self.site.folders
-        return "/".join(folders[p].title for p in _ancestors(url) if p in folders)
+        return "/".join(folders[p].title for p in folder_prefixes(url)[1:] if p in folders)
 
     def _resolve(self, article: Article, urls: Urls) -> str:
         resolved = site_links.resolved(article.doc.links, article.url, self.site_map())
@@ -503,11 +504,6 @@ def _templates_source(env: jinja2.Environment) -> str:
     assert loader is not None
     names = sorted(loader.list_templates())
     return _digest(*(loader.get_source(env, name)[0] for name in names))
-
-
-def _ancestors(url: str) -> list[str]:
-    parts = url.strip("/").split("/") if url else []
-    return ["/".join(parts[:i]) + "/" for i in range(1, len(parts))]
 
 
 def alias_path(article: Article, alias: str) -> str | None:
