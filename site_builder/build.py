@@ -56,12 +56,7 @@ def build(
     settings = config.load_config(content_dir)
     articles = load_articles(content_dir, label, cache, workers)
     site = assemble_cached(settings, articles, drafts, cache)
-    theme_files, asset_names = assets.theme_assets()
-    static_files = assets.static_files(content.read_static(content_dir))
-    renderer, plans, clashes = plan_pages(
-        site, content_dir, label, asset_names, [*theme_files, *static_files]
-    )
-    warnings = sorted([*clashes, *find_warnings(site, renderer, content_dir, label, strict)], key=_place)
+    assets_files, plans, warnings = plan_site(site, content_dir, label, strict)
     if strict and warnings:
         raise BuildFailed(warnings)
     chat_plans = knowledge.chat_plans(site, code_version())
@@ -70,8 +65,7 @@ def build(
     listed = [p.path for p in plans if p.path.endswith("index.html") and p.rank != ALIAS_RANK]
     old_search, index_search = reuse.search_index(plans)
     files = [
-        *theme_files,
-        *static_files,
+        *assets_files,
         *pages,
         *feeds.render_feeds(site, listed),
         *chat_files,
@@ -98,6 +92,18 @@ def build(
         milliseconds=round((time.perf_counter() - started) * 1000),
         warnings=(*skipped_files(content_dir, label), *warnings),
     )
+
+
+def plan_site(
+    site: Site, content_dir: Path, label: str, strict: bool
+) -> tuple[list[OutputFile], list[PagePlan], list[SiteError]]:
+    """The theme's and content/static/'s files, every page to write, and what the build warns about (all of
+    the site check's findings when ``strict``), in file and line order."""
+    theme_files, asset_names = assets.theme_assets()
+    files = [*theme_files, *assets.static_files(content.read_static(content_dir))]
+    renderer, plans, clashes = plan_pages(site, content_dir, label, asset_names, files)
+    warnings = [*clashes, *find_warnings(site, renderer, content_dir, label, strict)]
+    return files, plans, sorted(warnings, key=_place)
 
 
 def plan_pages(
@@ -147,10 +153,7 @@ def check_site(content_dir: Path, *, drafts: bool = False) -> list[SiteError]:
     """The site check's findings; raise BuildFailed when the content cannot be read at all."""
     label = _label(content_dir)
     site = catalog.assemble(config.load_config(content_dir), load_articles(content_dir, label), drafts)
-    theme_files, asset_names = assets.theme_assets()
-    static_files = assets.static_files(content.read_static(content_dir))
-    renderer, _, clashes = plan_pages(site, content_dir, label, asset_names, [*theme_files, *static_files])
-    return sorted([*clashes, *check.find_problems(site, renderer.site_map(), content_dir, label)], key=_place)
+    return plan_site(site, content_dir, label, strict=True)[2]
 
 
 def load_articles(
