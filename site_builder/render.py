@@ -88,6 +88,7 @@ class Renderer:
     ) -> None:
         self.site, self.env, self.assets = site, env, assets
         self.other_files = other_files  # what links may lead to besides pages: static files, feeds
+        self._resolved: dict[str, dict[str, str | None]] = {}  # article source -> its links, resolved
         self._site_map: site_links.SiteMap | None = None
         # What a list shows of each article, digested once: a list's key then costs a join, not a deep repr.
         self._summary_keys = {
@@ -247,16 +248,23 @@ class Renderer:
         )
 
     def _targets(self, article: Article) -> str:
-        resolved = site_links.resolved(article.doc.links, article.url, self.site_map())
-        return ",".join(f"{k}>{v}" for k, v in resolved.items())
+        return ",".join(f"{k}>{v}" for k, v in self._links_of(article).items())
+
+    def _links_of(self, article: Article) -> dict[str, str | None]:
+        # Resolved once per article: for its page key when planning, then again when it is rendered.
+        found = self._resolved.get(article.source)
+        if found is None:
+            found = self._resolved[article.source] = site_links.resolved(
+                article.doc.links, article.url, self.site_map()
+            )
+        return found
 
     def _crumb_titles(self, url: str) -> str:
         folders = self.site.folders
         return "/".join(folders[p].title for p in folder_prefixes(url)[1:] if p in folders)
 
     def _resolve(self, article: Article, urls: Urls) -> str:
-        resolved = site_links.resolved(article.doc.links, article.url, self.site_map())
-        return resolve_links(article.doc.html, urls, resolved)
+        return resolve_links(article.doc.html, urls, self._links_of(article))
 
     def _list(
         self,
