@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from site_builder.build import BuildResult, build
+
+from .trees import write_tree
 
 SITE_TOML = 'title = "Test Site"\nbase_url = "https://example.org/docs/"\nchat_endpoint = "http://127.0.0.1:8001/chat"\n'
 
@@ -18,15 +19,8 @@ def site(tmp_path: Path) -> Callable[..., Path]:
     """Write ``{relative path: text}`` under tmp_path/content and return the content folder."""
 
     def write(files: dict[str, str], toml: str | None = SITE_TOML) -> Path:
-        content = tmp_path / "content"
-        content.mkdir(exist_ok=True)
-        if toml is not None:
-            (content / "site.toml").write_text(toml)
-        for name, text in files.items():
-            path = content / name
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(textwrap.dedent(text).lstrip("\n"))
-        return content
+        (tmp_path / "content").mkdir(exist_ok=True)
+        return write_tree(tmp_path / "content", files, toml)
 
     return write
 

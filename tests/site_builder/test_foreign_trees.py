@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import textwrap
 from pathlib import Path
 
 import httpx
@@ -21,17 +20,7 @@ from tests.servers import serve
 
 from .crawl import broken_links
 from .samples import page
-from .trees import BROKEN_HUGO, BROKEN_MKDOCS, HUGO, HUGO_TOML, MKDOCS
-
-
-def write_tree(root: Path, files: dict[str, str], toml: str | None = None) -> Path:
-    for name, text in files.items():
-        path = root / name
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
-    if toml is not None:
-        (root / "site.toml").write_text(toml, encoding="utf-8")
-    return root
+from .trees import BROKEN_HUGO, BROKEN_MKDOCS, HUGO, HUGO_TOML, MKDOCS, write_tree
 
 
 @pytest.fixture

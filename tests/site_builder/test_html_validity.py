@@ -12,8 +12,7 @@ import pytest
 
 from site_builder.build import build
 
-from .test_foreign_trees import write_tree
-from .trees import HUGO, HUGO_TOML, MKDOCS
+from .trees import HUGO, HUGO_TOML, MKDOCS, write_tree
 
 ROOT = Path(__file__).resolve().parents[2]
 VNU_JAR = Path(os.environ.get("FOLIO_VNU_JAR", ROOT / ".tools/node_modules/vnu-jar/build/dist/vnu.jar"))

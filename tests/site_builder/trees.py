@@ -9,6 +9,9 @@ Every broken link is planted on a known line: BROKEN_* list them.
 
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
+
 HUGO_TOML = 'title = "Hugo-shaped docs"\nbase_url = "https://example.org/docs/"\n'
 
 HUGO = {
@@ -170,3 +173,14 @@ BROKEN_MKDOCS = [
     ("user-guide/install.md", 5, "../about.md#history-missing"),
     ("user-guide/writing.md", 12, "../nothing.md"),
 ]
+
+
+def write_tree(root: Path, files: dict[str, str], toml: str | None = None) -> Path:
+    """Write ``{relative path: text}`` (dedented) below ``root``, and ``site.toml`` if given; return ``root``."""
+    for name, text in files.items():
+        path = root / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(textwrap.dedent(text).lstrip("\n"), encoding="utf-8")
+    if toml is not None:
+        (root / "site.toml").write_text(toml, encoding="utf-8")
+    return root
