@@ -59,6 +59,8 @@ class Settings:
     max_answer_tokens: int = 800
     connect_timeout: float = 5.0
     read_timeout: float = 60.0
+    # Answers one worker streams from the model API at once, a connection each; more wait for one.
+    upstream_connections: int = 1000
     keepalive_seconds: float = 15.0
     shutdown_grace: float = 10.0
     index_check_seconds: float = 1.0
@@ -167,6 +169,7 @@ _FIELDS: dict[str, tuple[str, Callable[[str], object]]] = {
     "CHAT_MAX_ANSWER_TOKENS": ("max_answer_tokens", _positive_int),
     "CHAT_CONNECT_TIMEOUT": ("connect_timeout", _positive_float),
     "CHAT_READ_TIMEOUT": ("read_timeout", _positive_float),
+    "CHAT_UPSTREAM_CONNECTIONS": ("upstream_connections", _positive_int),
     "CHAT_KEEPALIVE_SECONDS": ("keepalive_seconds", _positive_float),
     "CHAT_SHUTDOWN_GRACE": ("shutdown_grace", _non_negative_float),
     "CHAT_INDEX_CHECK_SECONDS": ("index_check_seconds", _non_negative_float),

@@ -165,3 +165,28 @@ def test_deltas_before_an_error_event_in_the_same_read_still_arrive():
         read_answer(_event({"content": "One"}) + _event({"content": " two"}) + error, seen=seen)
     assert seen == [["One", " two"]]
     assert raised.value.code == "upstream_error"
+
+
+def test_the_sdk_aiohttp_response_is_read_straight_from_aiohttp(fake):
+    """The hot path skips httpx2's stream layers; an SDK that moves its internals must fail here, not slow down."""
+    from chat_service.config import load_settings
+    from chat_service.llm import AsyncStream, ModelClient, _read_any, body_chunks
+
+    async def read() -> tuple[object, list[bytes]]:
+        client = ModelClient(load_settings({"OPENAI_BASE_URL": fake + "/v1", "CHAT_UPSTREAM_CONNECTIONS": "7"}))
+        try:
+            assert client._client._client._transport.limits.max_connections == 7
+            body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+            stream = await client._client.post(
+                "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=AsyncStream[object]
+            )
+            chunks = body_chunks(stream.response)
+            read = [chunk async for chunk in chunks]
+            await stream.response.aclose()
+            return chunks, read
+        finally:
+            await client.aclose()
+
+    chunks, read = anyio.run(read)
+    assert chunks.ag_code is _read_any.__code__  # type: ignore[attr-defined]
+    assert b"".join(read).rstrip().endswith(b"data: [DONE]")
