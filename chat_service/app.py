@@ -190,8 +190,10 @@ async def answer_events(
     context: Context,
     request: ChatRequest,
     elsewhere: list[dict[str, str]] | None = None,
+    closers: list[Callable[[], None]] | None = None,
 ) -> AsyncIterator[Event]:
-    """The events of one answer: meta, tokens, done (errors are raised, and framed by EventStream)."""
+    """The events of one answer: meta, tokens, done (errors are raised, and framed by EventStream); the
+    upstream request's closer goes into `closers` once it has started."""
     settings = state.settings
     sources = [source_of(context, index) for index in range(len(context.sources))]
     model = settings.model if state.model is not None else None
@@ -211,7 +213,8 @@ async def answer_events(
         return
     # Passed on, not kept: the prompt (the article's text) need not live as long as the answer.
     upstream_events = state.model.stream_completion(
-        build_messages(context, request.messages, export.site_title)
+        build_messages(context, request.messages, export.site_title),
+        on_open=None if closers is None else closers.append,
     )
     async with aclosing(upstream_events) as upstream:
         async for item in upstream:
@@ -258,8 +261,11 @@ async def chat(request: Request) -> Response | EventStream:
         if state.question_log is not None:
             await log_question(state.question_log, chat_request.article, chat_request.question)
         elsewhere = await state.elsewhere(chat_request.question, chat_request.article)
-    events = answer_events(state, export, context, chat_request, elsewhere)
-    return EventStream(events, registry=state.streams, keepalive=settings.keepalive_seconds)
+    closers: list[Callable[[], None]] = []  # the upstream's, for a reader who hangs up
+    events = answer_events(state, export, context, chat_request, elsewhere, closers)
+    return EventStream(
+        events, registry=state.streams, keepalive=settings.keepalive_seconds, on_disconnect=closers
+    )
 
 
 async def log_question(question_log: QuestionLog, article: str, question: str) -> None:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import json
 import logging
 import ssl
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 
 import aiohttp
@@ -101,15 +101,18 @@ async def sse_data(chunks: AsyncIterator[bytes]) -> AsyncIterator[list[bytes]]:
             yield batch
 
 
+def _aiohttp_response(response: httpx2.Response) -> aiohttp.ClientResponse | None:
+    """The aiohttp response under the SDK's aiohttp transport (private attributes: a test pins them)."""
+    found = getattr(getattr(getattr(response, "stream", None), "_stream", None), "_aiohttp_response", None)
+    return found if isinstance(found, aiohttp.ClientResponse) else None
+
+
 def body_chunks(response: httpx2.Response) -> AsyncIterator[bytes]:
     """The response body's bytes as they arrive: straight from aiohttp's reader when the SDK's aiohttp
     transport carries the response (httpx2's stream layers cost about a tenth of a relayed token's CPU),
     else through httpx2."""
-    content = getattr(getattr(getattr(response, "stream", None), "_stream", None), "_aiohttp_response", None)
-    reader = getattr(content, "content", None)
-    if isinstance(reader, aiohttp.StreamReader):
-        return _read_any(reader)
-    return response.aiter_bytes()
+    found = _aiohttp_response(response)
+    return _read_any(found.content) if found is not None else response.aiter_bytes()
 
 
 async def _read_any(reader: aiohttp.StreamReader) -> AsyncIterator[bytes]:
@@ -239,11 +242,15 @@ class ModelClient:
         """Close the connection pool."""
         await self._client.close()
 
-    async def stream_completion(self, messages: list[dict[str, str]]) -> AsyncIterator[list[str] | Finish]:
+    async def stream_completion(
+        self, messages: list[dict[str, str]], on_open: Callable[[Callable[[], None]], None] | None = None
+    ) -> AsyncIterator[list[str] | Finish]:
         """Yield text deltas (a list of those that arrived together), then one Finish; raise UpstreamError on
         any upstream failure.
 
-        Closing this generator early (the reader left) closes the upstream response at once.
+        Closing this generator early (the reader left) closes the upstream response. So does the function
+        handed to `on_open` once the response has started: at once, without a task switch, for a caller
+        that learns of a hang-up before the cancellation reaches this generator.
         """
         body = {
             "model": self._model,
@@ -259,7 +266,10 @@ class ModelClient:
         except (openai.OpenAIError, ValueError) as error:
             raise self._fail(error) from error
         response = stream.response
-        del body, messages, stream  # the prompt is sent: don't hold it for the whole answer
+        found = _aiohttp_response(response)
+        if on_open is not None and found is not None:
+            on_open(found.close)
+        del body, messages, stream, found  # the prompt is sent: don't hold it for the whole answer
         try:
             async for item in self._read(response):
                 yield item

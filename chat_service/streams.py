@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
 from contextlib import aclosing
 from typing import Any
 
@@ -92,12 +92,22 @@ class StreamRegistry:
 class EventStream:
     """A text/event-stream response of (event, data) pairs, with keep-alives and disconnect handling.
 
-    A disconnect cancels the stream at once, which closes the event generator and, through it, the
-    upstream request. Shutdown stops the stream with a final `error` event.
+    A disconnect first calls each of `on_disconnect` (the upstream request's closer: a loaded event loop
+    takes several rounds to carry a cancellation through the generators, and the upstream bills every token
+    until then), then cancels the stream, which closes the event generator. Shutdown stops the stream with a
+    final `error` event.
     """
 
-    def __init__(self, events: AsyncIterator[Event], *, registry: StreamRegistry, keepalive: float) -> None:
+    def __init__(
+        self,
+        events: AsyncIterator[Event],
+        *,
+        registry: StreamRegistry,
+        keepalive: float,
+        on_disconnect: Sequence[Callable[[], None]] = (),
+    ) -> None:
         self._events = events
+        self._on_disconnect = on_disconnect
         self._registry = registry
         self._keepalive = keepalive
         self._last_sent = time.monotonic()
@@ -119,6 +129,8 @@ class EventStream:
                     while (await receive())["type"] != "http.disconnect":
                         pass
                     disconnected = True
+                    for close in self._on_disconnect:
+                        close()
                     group.cancel_scope.cancel()
 
                 group.start_soon(watch_disconnect)

@@ -190,3 +190,28 @@ def test_the_sdk_aiohttp_response_is_read_straight_from_aiohttp(fake):
     chunks, read = anyio.run(read)
     assert chunks.ag_code is _read_any.__code__  # type: ignore[attr-defined]
     assert b"".join(read).rstrip().endswith(b"data: [DONE]")
+
+
+def test_the_closer_handed_out_ends_the_upstream_stream_at_once(fake, fake_client):
+    from chat_service.config import load_settings
+    from chat_service.llm import ModelClient
+
+    fake_client.post("/_control", json={"mode": "ok", "text": "word " * 100, "delay": 0.05}).raise_for_status()
+
+    async def read() -> None:
+        client = ModelClient(load_settings({"OPENAI_BASE_URL": fake + "/v1"}))
+        closers: list[object] = []
+        answer = client.stream_completion([{"role": "user", "content": "hi"}], on_open=closers.append)
+        try:
+            await answer.__anext__()
+            assert len(closers) == 1
+            closers[0]()  # type: ignore[operator]
+            # The generator is still open: only the closer can have ended the upstream stream.
+            with anyio.fail_after(5):
+                while fake_client.get("/_stats").json()["open_streams"]:
+                    await anyio.sleep(0.02)
+        finally:
+            await answer.aclose()
+            await client.aclose()
+
+    anyio.run(read)
