@@ -170,7 +170,7 @@ def test_deltas_before_an_error_event_in_the_same_read_still_arrive():
 def test_the_sdk_aiohttp_response_is_read_straight_from_aiohttp(fake):
     """The hot path skips httpx2's stream layers; an SDK that moves its internals must fail here, not slow down."""
     from chat_service.config import load_settings
-    from chat_service.llm import AsyncStream, ModelClient, _read_any, body_chunks
+    from chat_service.llm import AsyncStream, ModelClient, _read_watched, body_chunks
 
     async def read() -> tuple[object, list[bytes]]:
         client = ModelClient(load_settings({"OPENAI_BASE_URL": fake + "/v1", "CHAT_UPSTREAM_CONNECTIONS": "7"}))
@@ -180,7 +180,7 @@ def test_the_sdk_aiohttp_response_is_read_straight_from_aiohttp(fake):
             stream = await client._client.post(
                 "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=AsyncStream[object]
             )
-            chunks = body_chunks(stream.response)
+            chunks = body_chunks(stream.response, 5.0)
             read = [chunk async for chunk in chunks]
             await stream.response.aclose()
             return chunks, read
@@ -188,7 +188,7 @@ def test_the_sdk_aiohttp_response_is_read_straight_from_aiohttp(fake):
             await client.aclose()
 
     chunks, read = anyio.run(read)
-    assert chunks.ag_code is _read_any.__code__  # type: ignore[attr-defined]
+    assert chunks.ag_code is _read_watched.__code__  # type: ignore[attr-defined]
     assert b"".join(read).rstrip().endswith(b"data: [DONE]")
 
 
