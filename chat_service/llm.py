@@ -32,6 +32,7 @@ import anyio
 # response bytes ourselves (see above), so catching them takes these types: httpx2 is a direct dependency.
 import httpx2
 import openai
+import orjson
 from openai import AsyncOpenAI, AsyncStream, DefaultAioHttpClient, Timeout
 
 from chat_service.config import Secret, Settings
@@ -160,9 +161,18 @@ async def _read_watched(response: aiohttp.ClientResponse, limit: float) -> Async
         watch.stop()
 
 
+def _loads(data: bytes) -> object:
+    # orjson: a sixth of json's time per chunk. It refuses lone surrogates, which json reads (and a model
+    # may send): those chunks, and malformed ones, are parsed again by json.
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        return json.loads(data)
+
+
 def _parse_chunk(data: bytes, request: httpx2.Request) -> tuple[str | None, str | None, object]:
     """One event's (content, finish_reason, usage); an `{"error": ...}` event raises the SDK's APIError."""
-    chunk = json.loads(data)
+    chunk = _loads(data)
     if isinstance(chunk, dict) and chunk.get("error"):
         raise _stream_error(chunk, request)
     return _read_chunk(chunk)

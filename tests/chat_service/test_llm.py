@@ -215,3 +215,9 @@ def test_the_closer_handed_out_ends_the_upstream_stream_at_once(fake, fake_clien
             await client.aclose()
 
     anyio.run(read)
+
+
+def test_a_lone_surrogate_from_the_model_is_read_not_refused():
+    """orjson refuses `\\ud800`; json reads it, and the SSE encoder later turns it into "?"."""
+    items = read_answer(b'data: {"choices": [{"delta": {"content": "a\\ud800b"}}]}\n\n', _event({}, "stop"))
+    assert items == [["a\ud800b"], Finish("stop", None)]
