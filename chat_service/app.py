@@ -128,8 +128,9 @@ class ChatState:
         return []
 
     async def _elsewhere(self, site: SiteIndex, question: str, current: str) -> list[dict[str, str]]:
-        # Shards may have to be read from disk or the host: off the event loop.
-        slugs = await anyio.to_thread.run_sync(site.candidates, question, current, abandon_on_cancel=True)
+        slugs = site.candidates_in_memory(question, current)
+        if slugs is None:  # shards to read from disk or the host: off the event loop
+            slugs = await anyio.to_thread.run_sync(site.candidates, question, current, abandon_on_cancel=True)
         candidates: dict[str, ArticleIndex | None] = {}
         for slug in slugs:
             try:

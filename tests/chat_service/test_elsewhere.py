@@ -118,6 +118,21 @@ def test_loads_nothing_before_the_first_question_and_keeps_few_shards(manifest: 
     assert len(site._shards) <= 1
 
 
+def test_answers_on_the_spot_only_what_needs_no_file(manifest: Path, tmp_path: Path):
+    site = SiteIndex(manifest, "en", shards_kept=1)
+    assert site.candidates_in_memory("authentication", "install") is None  # the head and shard are on disk
+    read = site.candidates("authentication", "install")
+    assert read and site.candidates_in_memory("authentication", "install") == read  # now kept
+    site._shards.clear()  # as when the LRU has dropped its shard for others
+    assert site.candidates_in_memory("authentication", "install") is None
+    assert site.candidates("authentication", "install") == read
+    with site._lock:  # another question is reading: don't wait for it on the event loop
+        assert site.candidates_in_memory("authentication", "install") is None
+    missing = SiteIndex(tmp_path / "chat" / "index.json", "en")
+    missing.candidates("docker", exclude="")
+    assert missing.candidates_in_memory("docker", "") == []  # nothing to read: none to wait for
+
+
 def test_chat_streams_elsewhere_when_the_article_does_not_cover_it(start_chat, manifest: Path):
     with httpx.Client(base_url=start_chat(CHAT_INDEX=str(manifest)), timeout=10, trust_env=False) as client:
         _, events = read_stream(
