@@ -11,9 +11,11 @@ import os
 import socket
 
 import uvicorn
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from chat_service.app import create_app, drain_streams
 from chat_service.config import Settings, load_settings
+from chat_service.streams import HANG_UP
 
 
 class ChatServer(uvicorn.Server):
@@ -28,6 +30,20 @@ class ChatServer(uvicorn.Server):
             server.close()
         await drain_streams(self.config.app)
         await super().shutdown(sockets)
+
+
+class HangUpProtocol(HttpToolsProtocol):
+    """uvicorn's httptools protocol, which also calls the hang-up hook of the response in flight (streams.py)
+    as soon as the reader's connection drops: on a busy event loop the stream's own task may wake rounds
+    later, and the model API bills every token until its request is closed."""
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        cycle = self.cycle
+        super().connection_lost(exc)
+        if cycle is not None and not cycle.response_complete:
+            hang_up = cycle.scope.get(HANG_UP)
+            if hang_up is not None:
+                hang_up()
 
 
 def logging_config() -> dict[str, object]:
@@ -46,6 +62,7 @@ def server_config(app: object, host: str, port: int, settings: Settings) -> uvic
         # Cancel whatever is still running a little after the streams' own grace period.
         timeout_graceful_shutdown=int(settings.shutdown_grace) + 5,
         log_config=logging_config(),
+        http=HangUpProtocol,
     )
 
 

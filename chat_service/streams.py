@@ -37,6 +37,7 @@ HEADERS = [
     (b"x-accel-buffering", b"no"),
 ]
 RAW_SEND = "folio.raw_send"  # the scope key KeepRawSend sets
+HANG_UP = "folio.hang_up"  # the scope key of a stream's hang-up hook, for a server that can call it early
 SHUTTING_DOWN = {"code": "shutting_down", "message": "The service is restarting. Please ask again."}
 INTERNAL_ERROR = {"code": "internal_error", "message": "Something went wrong."}
 
@@ -120,6 +121,7 @@ class EventStream:
         # straight to the server when KeepRawSend is installed.
         await wrapped_send({"type": "http.response.start", "status": 200, "headers": HEADERS})
         send: Send = scope.get(RAW_SEND, wrapped_send)
+        scope[HANG_UP] = self.hang_up
         handle = OpenStream()
         self._registry.open.add(handle)
         try:
@@ -182,6 +184,12 @@ class EventStream:
             log.exception("watching a /chat stream failed")
             return
         self._disconnected = True
-        for close in self._on_disconnect:
-            close()
+        self.hang_up()
         pump.cancel()
+
+    def hang_up(self) -> None:
+        """The reader has gone: close the upstream request now, once (the watcher calls this; so may the
+        server, from the moment it sees the connection drop, before the watcher's task gets its turn)."""
+        closers, self._on_disconnect = self._on_disconnect, ()
+        for close in closers:
+            close()

@@ -12,6 +12,7 @@ import pytest
 from chat_service.__main__ import ChatServer
 from chat_service.app import create_app
 from chat_service.config import load_settings
+from chat_service.server import HangUpProtocol
 from tests.chat_service.support import sample_export, write_export
 from tests.fake_openai import create_app as create_fake
 from tests.servers import serve
@@ -43,7 +44,7 @@ def start_chat(export_path: Path) -> Iterator[Callable[..., str]]:
         def start(**env: str) -> str:
             environ = {"CHAT_INDEX": str(export_path), **env}
             app = create_app(load_settings(environ))
-            return stack.enter_context(serve(app, server_class=ChatServer))
+            return stack.enter_context(serve(app, server_class=ChatServer, http=HangUpProtocol))
 
         yield start
 
