@@ -235,6 +235,8 @@ def summarize(streams: int, direct: dict, service: dict, workers: int = 1) -> di
             "p50": ms(pick(latencies, 0.5)),
             "max": ms(max(latencies, default=None)),
             "direct_p50": ms(pick(direct_latencies, 0.5)),
+            # Straight at the upstream: what the load generator and the upstream take by themselves.
+            "direct_max": ms(max(direct_latencies, default=None)),
         },
         "generator_cpu_cores": {
             "direct": round(direct["cpu_s"] / direct["wall_s"], 2),
@@ -294,7 +296,7 @@ def table(report: dict) -> str:
         "",
         "| workers | streams | TTFT p50 direct / service (added) | TTFT p99 added | gap p50 added | gap p99 direct / "
         "service (added) | errors | service CPU (cores) | service CPU per token (direct read) | RSS per stream "
-        "| disconnect to upstream close p50 / max |",
+        "| disconnect to upstream close p50 / max (direct) |",
         "|---:|---:|---|---:|---:|---|---|---:|---:|---:|---|",
     ]
     for row in report["rows"]:
@@ -306,7 +308,7 @@ def table(report: dict) -> str:
             f"({f(g['added_p99'])}) | {errors} | {row['service_cpu_cores']:g} "
             f"| {row['service_cpu_ms_per_token'] * 1000:g} µs ({f(row.get('direct_read_cpu_ms_per_token', 0) * 1000)} µs) "
             f"| {row['rss_per_stream_kb']:g} KB "
-            f"| {f(d['p50'])} / {f(d['max'])} (n={d['n']}) |"
+            f"| {f(d['p50'])} / {f(d['max'])} ({f(d.get('direct_p50'))} / {f(d.get('direct_max'))}, n={d['n']}) |"
         )
     lines += [
         "",

@@ -1,7 +1,8 @@
 """The uvicorn server that runs the service; the only module that imports uvicorn.
 
-`ChatServer` drains open streams before it stops; `server_config()` is one process's settings;
-`serve_worker()` is what each worker process of `--workers N` runs.
+`ChatServer` drains open streams before it stops; `HangUpProtocol` closes a stream's upstream request the
+moment its reader's connection drops; `server_config()` is one process's settings; `serve_worker()` is what
+each worker process of `--workers N` runs.
 """
 
 from __future__ import annotations

@@ -3,7 +3,8 @@
 `EventStream(events, registry=..., keepalive=...)` sends `(event, data)` pairs from an async generator as
 server-sent events. It guarantees the protocol's last rule: whatever happens after the headers are sent
 (an upstream error, a bug, a shutdown), the stream ends with exactly one `done` or `error` event, unless the
-reader has already gone, in which case the generator (and through it the upstream request) is closed at once.
+reader has already gone, in which case the upstream request is closed at once (by the server's hang-up hook,
+`scope[HANG_UP]`, or by the stream's watcher, whichever comes first) and the generator with it.
 A `token` event's data is one delta, or a list of deltas that arrived together: each is framed as its own
 `token` event, and they go to the server as one message: one write to the socket (the largest single share
 of a token's CPU in a profile at 100 streams) for the tokens that piled up while the loop was busy.
@@ -96,8 +97,9 @@ class EventStream:
 
     A disconnect first calls each of `on_disconnect` (the upstream request's closer: a loaded event loop
     takes several rounds to carry a cancellation through the generators, and the upstream bills every token
-    until then), then cancels the stream, which closes the event generator. Shutdown stops the stream with a
-    final `error` event.
+    until then), then cancels the stream, which closes the event generator. A server that sees the
+    connection drop can run those closers even sooner through `scope[HANG_UP]` (server.HangUpProtocol).
+    Shutdown stops the stream with a final `error` event.
     """
 
     def __init__(
