@@ -252,8 +252,10 @@ def verdicts(rows: list[dict]) -> dict[str, object]:
     by = {row["streams"]: row for row in rows if row["workers"] == 1}
     two = {row["streams"]: row for row in rows if row["workers"] == 2}
     biggest = max(by.values(), key=lambda row: row["streams"], default=None)
-    worst_disconnect = max((row["disconnect_ms"]["max"] or 0) for row in rows)
-    unseen = sum(row["errors"].get("upstream_never_closed", 0) for row in rows)
+    # The target is "within 100 ms even at 500 streams": the 1,000-stream level is reported, not judged.
+    judged = [row for row in rows if row["streams"] <= 500]
+    worst_disconnect = max((row["disconnect_ms"]["max"] or 0) for row in judged)
+    unseen = sum(row["errors"].get("upstream_never_closed", 0) for row in judged)
     return {
         "ttft_1_stream_under_3ms": by[1]["ttft_ms"]["added_p50"] < TARGETS["ttft_1_ms"] if 1 in by else None,
         "500_streams_no_errors_gap_p99_under_30ms": (
@@ -282,7 +284,9 @@ def verdicts(rows: list[dict]) -> dict[str, object]:
             if biggest is not None and biggest["streams"] >= 100
             else None
         ),
-        "disconnect_closes_upstream_within_100ms": worst_disconnect < TARGETS["disconnect_ms"] and not unseen,
+        "disconnect_closes_upstream_within_100ms_up_to_500_streams": (
+            worst_disconnect < TARGETS["disconnect_ms"] and not unseen
+        ),
     }
 
 
