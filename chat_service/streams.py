@@ -190,8 +190,8 @@ class EventStream:
         pump.cancel()
 
     def hang_up(self) -> None:
-        """The reader has gone: close the upstream request now, once (the watcher calls this; so may the
-        server, from the moment it sees the connection drop, before the watcher's task gets its turn)."""
-        closers, self._on_disconnect = self._on_disconnect, ()
-        for close in closers:
+        """The reader has gone: close the upstream request now. The server may call this the moment it sees
+        the connection drop, and the watcher calls it again when it wakes (a closer handed out in between is
+        then called too), so each closer must be safe to call twice."""
+        for close in self._on_disconnect:
             close()

@@ -167,24 +167,34 @@ def test_deltas_before_an_error_event_in_the_same_read_still_arrive():
     assert raised.value.code == "upstream_error"
 
 
-def test_the_sdk_aiohttp_response_is_read_straight_from_aiohttp(fake):
-    """The hot path skips httpx2's stream layers; an SDK that moves its internals must fail here, not slow down."""
+def _open_stream(settings: dict[str, str]):
+    """A ModelClient and the SDK's response to one streamed completion request (close both)."""
     from chat_service.config import load_settings
-    from chat_service.llm import AsyncStream, ModelClient, _read_watched, body_chunks
+    from chat_service.llm import AsyncStream, ModelClient
+
+    async def open_() -> tuple[object, object]:
+        client = ModelClient(load_settings(settings))
+        body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
+        stream = await client._client.post(
+            "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=AsyncStream[object]
+        )
+        return client, stream.response
+
+    return open_
+
+
+def test_the_sdk_aiohttp_response_is_read_straight_from_aiohttp(fake):
+    """The silence watch and the hang-up closer need aiohttp's response under the SDK's; an SDK that moves its
+    internals must fail here, not fall back quietly to aiohttp's per-chunk read timer."""
+    from chat_service.llm import _read_watched, body_chunks
 
     async def read() -> tuple[object, list[bytes]]:
-        client = ModelClient(load_settings({"OPENAI_BASE_URL": fake + "/v1", "CHAT_UPSTREAM_CONNECTIONS": "7"}))
+        client, response = await _open_stream({"OPENAI_BASE_URL": fake + "/v1"})()
         try:
-            assert client._client._client._transport.limits.max_connections == 7
-            body = {"model": "m", "stream": True, "messages": [{"role": "user", "content": "hi"}]}
-            stream = await client._client.post(
-                "/chat/completions", body=body, cast_to=object, stream=True, stream_cls=AsyncStream[object]
-            )
-            chunks = body_chunks(stream.response, 5.0)
-            read = [chunk async for chunk in chunks]
-            await stream.response.aclose()
-            return chunks, read
+            chunks = body_chunks(response, 5.0)
+            return chunks, [chunk async for chunk in chunks]
         finally:
+            await response.aclose()
             await client.aclose()
 
     chunks, read = anyio.run(read)
@@ -192,11 +202,29 @@ def test_the_sdk_aiohttp_response_is_read_straight_from_aiohttp(fake):
     assert b"".join(read).rstrip().endswith(b"data: [DONE]")
 
 
+def test_the_pool_holds_chat_upstream_connections(fake):
+    """The limit reaches aiohttp's connector (the SDK transport's own default is 100)."""
+
+    async def limit() -> int:
+        client, response = await _open_stream(
+            {"OPENAI_BASE_URL": fake + "/v1", "CHAT_UPSTREAM_CONNECTIONS": "7"}
+        )()
+        try:
+            return client._client._client._transport.client.connector.limit
+        finally:
+            await response.aclose()
+            await client.aclose()
+
+    assert anyio.run(limit) == 7
+
+
 def test_the_closer_handed_out_ends_the_upstream_stream_at_once(fake, fake_client):
     from chat_service.config import load_settings
     from chat_service.llm import ModelClient
 
-    fake_client.post("/_control", json={"mode": "ok", "text": "word " * 100, "delay": 0.05}).raise_for_status()
+    fake_client.post(
+        "/_control", json={"mode": "ok", "text": "word " * 100, "delay": 0.05}
+    ).raise_for_status()
 
     async def read() -> None:
         client = ModelClient(load_settings({"OPENAI_BASE_URL": fake + "/v1"}))

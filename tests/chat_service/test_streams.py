@@ -44,6 +44,21 @@ def test_a_hang_up_closes_the_upstream_before_the_cancellation_reaches_the_gener
     assert order == ["upstream closed", "generator closed"]
 
 
+def test_a_closer_handed_out_after_an_early_hang_up_is_called_by_the_next():
+    """The server may hang up while the upstream request is still being sent; the watcher's call then
+    reaches the closer that arrived in between."""
+    closed: list[str] = []
+    closers: list = []
+
+    async def events():
+        yield "meta", {}
+
+    stream = EventStream(events(), registry=StreamRegistry(), keepalive=15, on_disconnect=closers)
+    stream.hang_up()
+    closers.append(lambda: closed.append("upstream"))
+    stream.hang_up()
+    assert closed == ["upstream"]
+
 
 def test_the_server_calls_a_streams_hang_up_hook_when_its_connection_drops():
     """HangUpProtocol, not the stream's own task: this app never calls receive(), so nothing else could."""
